@@ -1,0 +1,124 @@
+#include "adapters/sql/database.hpp"
+
+#include <soci/postgresql/soci-postgresql.h>
+#include <soci/sqlite3/soci-sqlite3.h>
+
+#include <filesystem>
+#include <stdexcept>
+
+namespace tr::sql {
+namespace {
+
+constexpr std::string_view kSqlitePrefix = "sqlite://";
+
+bool starts_with(const std::string& s, std::string_view p) { return s.rfind(p, 0) == 0; }
+
+void configure_sqlite(soci::session& s) {
+  s << "PRAGMA journal_mode = WAL";
+  s << "PRAGMA synchronous = FULL";  // an acknowledged write survives power loss
+  s << "PRAGMA foreign_keys = ON";
+  s << "PRAGMA busy_timeout = 10000";
+  s << "PRAGMA temp_store = MEMORY";
+}
+
+}  // namespace
+
+Lease::Lease(Database& db, std::size_t slot)
+    : db_(db), slot_(slot), session_(&db.pool_->at(slot)) {}
+
+Lease::~Lease() {
+  db_.pool_->give_back(slot_);
+  db_.in_use_--;
+}
+
+Transaction::Transaction(const Lease& lease) : session_(*lease) {
+  const bool sqlite = session_.get_backend_name() == "sqlite3";
+  session_ << (sqlite ? "BEGIN IMMEDIATE" : "BEGIN");
+}
+
+Transaction::~Transaction() {
+  if (done_) return;
+  try {
+    session_ << "ROLLBACK";
+  } catch (...) {
+    // The connection is already broken; nothing more to undo.
+  }
+}
+
+void Transaction::commit() {
+  session_ << "COMMIT";
+  done_ = true;
+}
+
+Database::Database(Dialect dialect, std::size_t size)
+    : dialect_(dialect), size_(size), pool_(std::make_unique<soci::connection_pool>(size)) {}
+
+Database::~Database() = default;
+
+std::string Database::redact(const std::string& url) {
+  // postgresql://user:secret@host -> postgresql://user:***@host
+  auto scheme = url.find("://");
+  auto at = url.find('@');
+  if (scheme == std::string::npos || at == std::string::npos || at < scheme) return url;
+  auto colon = url.find(':', scheme + 3);
+  if (colon == std::string::npos || colon > at) return url;
+  return url.substr(0, colon + 1) + "***" + url.substr(at);
+}
+
+std::unique_ptr<Database> Database::open(const std::string& url, std::size_t pool_size) {
+  if (pool_size == 0) pool_size = 1;
+  std::unique_ptr<Database> db;
+  std::string connect;
+  const soci::backend_factory* factory = nullptr;
+  if (starts_with(url, kSqlitePrefix)) {
+    std::string path = url.substr(kSqlitePrefix.size());
+    if (path.empty()) throw std::runtime_error("database URL has no file path: " + url);
+    auto parent = std::filesystem::path(path).parent_path();
+    std::error_code ec;
+    if (!parent.empty()) std::filesystem::create_directories(parent, ec);
+    db.reset(new Database(Dialect::kSqlite, pool_size));
+    connect = "db=\"" + path + "\" timeout=10";
+    factory = &soci::sqlite3;
+  } else if (starts_with(url, "postgresql://") || starts_with(url, "postgres://")) {
+    db.reset(new Database(Dialect::kPostgres, pool_size));
+    connect = url;
+    factory = &soci::postgresql;
+  } else {
+    throw std::runtime_error("database URL must start with sqlite:// or postgresql://, got: " +
+                             redact(url));
+  }
+  for (std::size_t i = 0; i < pool_size; ++i) {
+    soci::session& s = db->pool_->at(i);
+    try {
+      s.open(*factory, connect);
+      if (db->is_sqlite()) configure_sqlite(s);
+    } catch (const std::exception& e) {
+      std::string why = e.what();
+      while (!why.empty() && (why.back() == '\n' || why.back() == ' ')) why.pop_back();
+      for (auto& c : why) if (c == '\n') c = ' ';
+      throw std::runtime_error("cannot open database " + redact(url) + ": " + why);
+    }
+  }
+  return db;
+}
+
+Lease Database::acquire() {
+  std::size_t slot = pool_->lease();
+  in_use_++;
+  return Lease(*this, slot);
+}
+
+std::size_t Database::in_use() const { return in_use_.load(); }
+
+std::string Database::ping() {
+  try {
+    auto lease = acquire();
+    int one = 0;
+    *lease << "SELECT 1", soci::into(one);
+    return one == 1 ? "" : "unexpected answer to SELECT 1";
+  } catch (const std::exception& e) {
+    return e.what();
+  }
+}
+
+}  // namespace tr::sql

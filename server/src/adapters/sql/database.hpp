@@ -1,0 +1,85 @@
+#pragma once
+// Database: a pool of SOCI sessions to SQLite or PostgreSQL, chosen by URL.
+//   sqlite:///abs/path.db   sqlite://relative/path.db   (WAL, foreign keys, busy timeout)
+//   postgresql://user:pass@host:port/dbname            (any libpq URI)
+// Every call blocks: use it from the worker pool. Thread-safe.
+// SQL is written once for both dialects where it can be; what differs is asked
+// through dialect() in one named function per difference.
+
+#include <atomic>
+#include <cstddef>
+#include <memory>
+#include <string>
+
+#include <soci/soci.h>
+
+namespace tr::sql {
+
+enum class Dialect { kSqlite, kPostgres };
+
+class Database;
+
+// A borrowed session; returned to the pool when destroyed.
+class Lease {
+ public:
+  Lease(Database& db, std::size_t slot);
+  ~Lease();
+  Lease(const Lease&) = delete;
+  Lease& operator=(const Lease&) = delete;
+  soci::session& operator*() const { return *session_; }
+  soci::session* operator->() const { return session_; }
+
+ private:
+  Database& db_;
+  std::size_t slot_;
+  soci::session* session_;
+};
+
+// A write transaction: BEGIN IMMEDIATE on SQLite (no upgrade deadlocks between
+// pooled connections), BEGIN on PostgreSQL. Rolls back unless commit() ran.
+class Transaction {
+ public:
+  explicit Transaction(const Lease& lease);
+  ~Transaction();
+  Transaction(const Transaction&) = delete;
+  Transaction& operator=(const Transaction&) = delete;
+  void commit();
+
+ private:
+  soci::session& session_;
+  bool done_ = false;
+};
+
+class Database {
+ public:
+  // Opens `pool_size` connections. Throws std::runtime_error with one clear
+  // line (without the password) when the URL is bad or the server unreachable.
+  static std::unique_ptr<Database> open(const std::string& url, std::size_t pool_size);
+  ~Database();
+
+  Dialect dialect() const { return dialect_; }
+  bool is_sqlite() const { return dialect_ == Dialect::kSqlite; }
+
+  // Borrows a session, waiting for a free one.
+  Lease acquire();
+
+  // Round-trip to the server. Empty string when fine, else the reason.
+  std::string ping();
+
+  std::size_t pool_size() const { return size_; }
+  std::size_t in_use() const;
+
+  // The URL with any password replaced by "***", for logs.
+  static std::string redact(const std::string& url);
+
+ private:
+  friend class Lease;
+  Database(Dialect dialect, std::size_t size);
+
+  Dialect dialect_;
+  std::size_t size_;
+  std::unique_ptr<soci::connection_pool> pool_;
+  std::atomic<std::size_t> in_use_{0};
+};
+
+}  // namespace tr::sql

@@ -1,0 +1,11 @@
+#pragma once
+// Logging set-up: spdlog to stderr, "text" for people or "json" (one object
+// per line: time, level, msg) for log collectors.
+
+#include <string>
+
+namespace tr::app {
+
+void setup_logging(const std::string& format, const std::string& level);
+
+}  // namespace tr::app

@@ -1,0 +1,15 @@
+// task-reporter: the server binary. Parses the configuration, then serves or
+// runs an account command. Exit codes: 0 fine, 1 a dependency unreachable,
+// 2 invalid configuration.
+
+#include "app/config.hpp"
+#include "app/logging.hpp"
+#include "app/server_app.hpp"
+
+int main(int argc, char** argv) {
+  tr::app::Config config;
+  auto command = tr::app::parse_command_line(argc, argv, config);
+  if (command.kind == tr::app::Command::Kind::kExit) return command.exit_code;
+  tr::app::setup_logging(config.log_format, config.log_level);
+  return tr::app::run_server(config);
+}
