@@ -2,6 +2,8 @@
 
 #include <CLI/CLI.hpp>
 
+#include "adapters/sql/database.hpp"
+
 #include <cstdlib>
 #include <iostream>
 #include <sstream>
@@ -67,18 +69,10 @@ std::uint16_t Config::listen_port() const {
 }
 
 std::vector<std::string> Config::describe() const {
-  auto redact_url = [](const std::string& url) {
-    auto scheme = url.find("://");
-    auto at = url.find('@');
-    if (scheme == std::string::npos || at == std::string::npos) return url;
-    auto colon = url.find(':', scheme + 3);
-    if (colon == std::string::npos || colon > at) return url;
-    return url.substr(0, colon + 1) + "***" + url.substr(at);
-  };
   std::vector<std::string> out = {
       "listen=" + listen,
       "data_dir=" + data_dir,
-      "database_url=" + redact_url(database_url),
+      "database_url=" + sql::Database::redact(database_url),
       "directory=" + directory,
       "storage=" + storage,
       "log_format=" + log_format,

@@ -92,7 +92,8 @@ struct HttpServer::Impl {
 
   awaitable<void> accept_loop() {
     for (;;) {
-      auto [ec, socket] = co_await acceptor.async_accept(asio::make_strand(ioc), kTuple);
+      auto strand = asio::make_strand(ioc);
+      auto [ec, socket] = co_await acceptor.async_accept(strand, kTuple);
       if (ec) {
         if (stopping || ec == asio::error::operation_aborted) co_return;
         spdlog::warn("accept failed: {}", ec.message());
@@ -108,10 +109,9 @@ struct HttpServer::Impl {
   template <class F>
   awaitable<Response> on_workers(F fn) {
     workers.task_started();
-    auto result = co_await asio::co_spawn(
-        workers.executor(),
-        [fn = std::move(fn)]() -> awaitable<Response> { co_return fn(); },
-        asio::as_tuple(use_awaitable));
+    auto task = [fn = std::move(fn)]() -> awaitable<Response> { co_return fn(); };
+    auto pool = workers.executor();
+    auto result = co_await asio::co_spawn(pool, std::move(task), asio::as_tuple(use_awaitable));
     workers.task_finished();
     auto& [ep, response] = result;
     if (ep) {
@@ -184,9 +184,12 @@ struct HttpServer::Impl {
       auto [ec, n] = co_await bhttp::async_read_header(stream, buffer, head_parser, kTuple);
       set_idle(conn_id, false);
       if (ec == bhttp::error::header_limit) {
-        co_await write_plain(stream, problem_response(Error{ErrorCode::kHeaderTooLarge,
-                                                            "the request header is too large"}),
-                             random_token(12), false, 11);
+        // GCC 12 mishandles temporaries inside co_await expressions: keep
+        // every argument of an awaited call in a named local.
+        Response refusal = problem_response(
+            Error{ErrorCode::kHeaderTooLarge, "the request header is too large"});
+        const std::string refusal_id = random_token(12);
+        co_await write_plain(stream, std::move(refusal), refusal_id, false, 11);
         linger = true;
         break;
       }
@@ -272,7 +275,8 @@ struct HttpServer::Impl {
         if (route->options.run_inline) {
           response = run_route(*route, req);
         } else {
-          response = co_await on_workers([this, route, &req] { return run_route(*route, req); });
+          auto work = [this, route, &req] { return run_route(*route, req); };
+          response = co_await on_workers(std::move(work));
         }
       } else if (route_name == "static") {
         response = fallback(req);

@@ -3,6 +3,8 @@
 #include <soci/postgresql/soci-postgresql.h>
 #include <soci/sqlite3/soci-sqlite3.h>
 
+#include <boost/url/parse.hpp>
+
 #include <filesystem>
 #include <stdexcept>
 
@@ -19,6 +21,33 @@ void configure_sqlite(soci::session& s) {
   s << "PRAGMA foreign_keys = ON";
   s << "PRAGMA busy_timeout = 10000";
   s << "PRAGMA temp_store = MEMORY";
+}
+
+// libpq keyword/value conninfo from a postgresql:// URL (SOCI mangles URIs).
+std::string pg_conninfo(const std::string& url) {
+  auto parsed = boost::urls::parse_uri(url);
+  if (!parsed) throw std::runtime_error("malformed database URL: " + Database::redact(url));
+  auto quote = [](const std::string& v) {
+    std::string out = "'";
+    for (char c : v) {
+      if (c == '\\' || c == '\'') out.push_back('\\');
+      out.push_back(c);
+    }
+    return out + "'";
+  };
+  std::string info;
+  auto add = [&](const char* key, const std::string& value) {
+    if (!value.empty()) info += std::string(info.empty() ? "" : " ") + key + "=" + quote(value);
+  };
+  add("host", parsed->host());
+  add("port", parsed->port());
+  add("user", parsed->user());
+  add("password", parsed->password());
+  std::string db = parsed->path();
+  if (!db.empty() && db.front() == '/') db.erase(0, 1);
+  add("dbname", db);
+  for (auto param : parsed->params()) add(std::string(param.key).c_str(), std::string(param.value));
+  return info;
 }
 
 }  // namespace
@@ -81,7 +110,7 @@ std::unique_ptr<Database> Database::open(const std::string& url, std::size_t poo
     factory = &soci::sqlite3;
   } else if (starts_with(url, "postgresql://") || starts_with(url, "postgres://")) {
     db.reset(new Database(Dialect::kPostgres, pool_size));
-    connect = url;
+    connect = pg_conninfo(url);
     factory = &soci::postgresql;
   } else {
     throw std::runtime_error("database URL must start with sqlite:// or postgresql://, got: " +

@@ -1,0 +1,33 @@
+#!/usr/bin/env bash
+# HTTP foundation benchmark: wrk against /healthz (inline) and /api/version (a
+# small JSON endpoint that hops to the worker pool), median of RUNS runs each.
+# wrk shares the machine's cores with the server.
+# Usage: bench/http.sh [SECONDS=10] [RUNS=3] [CONNECTIONS=64]
+set -euo pipefail
+. "$(dirname "$0")/common.sh"
+seconds=${1:-10}
+runs=${2:-3}
+conns=${3:-64}
+
+build_release
+data=$(mktemp -d)
+trap 'stop_server; rm -rf "$data"' EXIT
+start_server "$data"
+sleep 1
+idle_kb=$(rss_kb "$SERVER_PID")
+
+median() { sort -n | awk '{a[NR]=$1} END {print a[int((NR+1)/2)]}'; }
+
+printf '\n%s cores, wrk -t2 -c%s, %ss x %s runs (median), wrk on the same machine\n\n' "$(nproc)" "$conns" "$seconds" "$runs"
+printf '| endpoint | requests/s | p50 ms | p99 ms |\n|---|---:|---:|---:|\n'
+for path in /healthz /api/version; do
+  results=()
+  for _ in $(seq 1 "$runs"); do results+=("$(wrk_run "$SERVER_URL$path" "$seconds" "$conns")"); done
+  rps=$(printf '%s\n' "${results[@]}" | awk '{print $1}' | median)
+  p50=$(printf '%s\n' "${results[@]}" | awk '{print $2}' | median)
+  p99=$(printf '%s\n' "${results[@]}" | awk '{print $3}' | median)
+  printf '| GET %s | %s | %s | %s |\n' "$path" "$rps" "$p50" "$p99"
+done
+loaded_kb=$(peak_rss_kb "$SERVER_PID")
+awk -v idle="$idle_kb" -v peak="$loaded_kb" 'BEGIN {
+  printf "\n| server memory | MB |\n|---|---:|\n| idle RSS | %.1f |\n| peak RSS under load | %.1f |\n", idle / 1024, peak / 1024 }'
