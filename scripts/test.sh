@@ -28,7 +28,8 @@ for svc in postgres slapd samba; do
     mkdir -p "$work/$svc"
     chmod 755 "$work/$svc"
     echo "== starting $svc"
-    eval "$("$root/scripts/services/$svc.sh" start "$work/$svc")"
+    exports=$("$root/scripts/services/$svc.sh" start "$work/$svc") || { echo "error: $svc did not start" >&2; exit 1; }
+    eval "$exports"
   fi
 done
 

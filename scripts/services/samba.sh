@@ -62,54 +62,67 @@ wait_exit() {
   sleep 0.2
 }
 
+# Samba renames its processes ("samba: root process", "ldap(0)", ...), so
+# they are recognised by session: the daemon's master leads a session that
+# holds all its workers.
+is_samba_master() {
+  [ -n "${1:-}" ] && [ "$(ps -o comm= -p "$1" 2>/dev/null)" = samba ] &&
+    [ "$(ps -o sid= -p "$1" 2>/dev/null | tr -d ' ')" = "$1" ]
+}
+
+# Stops the samba whose master is $1 and every process of its session.
+stop_samba_session() {
+  local master=$1
+  kill -TERM "$master" 2>/dev/null || true
+  wait_exit "$master" 150
+  pkill -TERM -s "$master" 2>/dev/null || true
+  for _ in $(seq 1 50); do
+    pgrep -s "$master" >/dev/null || return 0
+    sleep 0.1
+  done
+  pkill -KILL -s "$master" 2>/dev/null || true
+}
+
 stop_instance() {
   local dir=$1 pid
   [ -f "$dir/run/samba.pid" ] || return 0
   pid=$(tr -dc '0-9' <"$dir/run/samba.pid" 2>/dev/null || true)
-  if pid_alive "$pid"; then
+  if is_samba_master "$pid"; then
     log "stopping samba (pid $pid)"
-    kill -TERM "$pid" 2>/dev/null || true
-    wait_exit "$pid" 150
+    stop_samba_session "$pid"
   fi
-  # The master's children exit with it; make sure none of ours lingers.
-  local p
-  for p in $(pgrep -x samba || true); do
-    if tr '\0' ' ' <"/proc/$p/cmdline" 2>/dev/null | grep -qF -- "$dir/etc/smb.conf"; then
-      kill -KILL "$p" 2>/dev/null || true
-    fi
-  done
   rm -f "$dir/run/samba.pid"
 }
 
 port_busy() { [ -n "$(ss -Hltn "( sport = :$1 )" 2>/dev/null)" ]; }
 
-# Frees 389/636: system services, then any other samba AD DC (e.g. one left by
-# a start in another DIR whose stop never ran).
+# Frees 389/636 for our DC: the system's slapd and samba services, and any
+# other samba AD DC (one left by a start in another DIR whose stop never ran).
+# Private slapd instances of tests (-h ldap://127.0.0.1:PORT/) are left alone.
 free_ldap_ports() {
-  local dir=$1 p
+  local p
   port_busy 389 || port_busy 636 || return 0
-  if pgrep -x slapd >/dev/null; then
-    log "a slapd holds the LDAP ports; stopping the system service"
+  for p in $(pgrep -x slapd || true); do
+    if ps -o args= -p "$p" | grep -q -- '-h ldap://127\.0\.0\.1:[0-9]\{4,5\}/'; then
+      continue
+    fi
+    log "the system slapd (pid $p) may hold the LDAP ports; stopping it"
     service slapd stop >&2 2>&1 || true
-    for p in $(pgrep -x slapd || true); do
-      # Never touch a private slapd of the tests (those use high ports).
-      if tr '\0' ' ' <"/proc/$p/cmdline" 2>/dev/null | grep -q 'ldap://127.0.0.1:[0-9]\{4,5\}/'; then
-        continue
-      fi
+    if pid_alive "$p"; then
       kill -TERM "$p" 2>/dev/null || true
       wait_exit "$p" 50
-    done
-  fi
-  if pgrep -x samba >/dev/null; then
-    log "another samba holds the LDAP ports; stopping it"
+    fi
+  done
+  if [ -s /run/samba/samba.pid ] && is_samba_master "$(tr -dc '0-9' </run/samba/samba.pid)"; then
+    log "stopping the system samba-ad-dc service"
     service samba-ad-dc stop >&2 2>&1 || true
-    for p in $(pgrep -x samba || true); do
-      if ! tr '\0' ' ' <"/proc/$p/cmdline" 2>/dev/null | grep -qF -- "$dir/etc/smb.conf"; then
-        kill -TERM "$p" 2>/dev/null || true
-      fi
-    done
-    for p in $(pgrep -x samba || true); do wait_exit "$p" 100; done
   fi
+  for p in $(pgrep -x samba || true); do
+    if is_samba_master "$p"; then
+      log "another samba (pid $p) holds the LDAP ports; stopping it"
+      stop_samba_session "$p"
+    fi
+  done
   for _ in $(seq 1 50); do
     port_busy 389 || port_busy 636 || return 0
     sleep 0.1
@@ -174,18 +187,17 @@ configure_smb_conf() {
 
 tool() { samba-tool "$@" -H "$SAMDB" -s "$CONF" >>"$DIR/samba-tool.log" 2>&1 || die "samba-tool $* failed: $(tail -3 "$DIR/samba-tool.log")"; }
 
+# Passwords are fresh at every start, so the default expiry (42 days) never
+# matters here.
 create_directory_data() {
-  local u
   tool user create "$SVC_NAME" "$SVC_PW" --use-username-as-cn --given-name=Task --surname=Reporter \
     --description="Task Reporter service account"
-  tool user setexpiry "$SVC_NAME" --noexpiry
   tool user create alice "$USER_PW" --use-username-as-cn --given-name=Alice --surname=Chen --mail-address=alice@factory.local
   tool user create bob "$USER_PW" --use-username-as-cn --given-name=Bob --surname=Lin --mail-address=bob@factory.local
   tool user create carol "$USER_PW" --use-username-as-cn --given-name=Carol --surname=Wu --mail-address=carol@factory.local
   tool user create erin "$USER_PW" --use-username-as-cn --given-name=Erin --surname=Huang --mail-address=erin@factory.local
   tool user create wang "$USER_PW" --use-username-as-cn --given-name=小明 --surname=王 --mail-address=wang@factory.local
   tool user create dave "$USER_PW" --use-username-as-cn --given-name=Dave --surname=Ho --mail-address=dave@factory.local
-  for u in alice bob carol erin wang dave; do tool user setexpiry "$u" --noexpiry; done
   tool user disable dave
   tool group add tr-users
   tool group add tr-admins
@@ -208,7 +220,7 @@ start() {
   SAMDB=$DIR/private/sam.ldb
 
   stop_instance "$DIR"
-  free_ldap_ports "$DIR"
+  free_ldap_ports
   rm -rf "$DIR/etc" "$DIR/private" "$DIR/state" "$DIR/cache" "$DIR/bind-dns" \
          "$DIR/run" "$DIR/log" "$DIR"/*.tdb "$DIR"/*.log
   mkdir -p "$DIR/run" "$DIR/log"

@@ -46,12 +46,14 @@ free_port() {
 }
 
 pid_alive() { [ -n "${1:-}" ] && kill -0 "$1" 2>/dev/null; }
+# Alive and still a slapd (not a reused pid).
+is_slapd() { pid_alive "${1:-}" && [ "$(ps -o comm= -p "$1" 2>/dev/null)" = slapd ]; }
 
 stop_instance() {
   local dir=$1 pid
   [ -f "$dir/slapd.pid" ] || return 0
-  pid=$(cat "$dir/slapd.pid" 2>/dev/null || true)
-  if pid_alive "$pid"; then
+  pid=$(tr -dc '0-9' <"$dir/slapd.pid" 2>/dev/null || true)
+  if is_slapd "$pid"; then
     log "stopping slapd (pid $pid)"
     kill -TERM "$pid" 2>/dev/null || true
     for _ in $(seq 1 100); do
@@ -232,12 +234,20 @@ start() {
   slaptest -u -f "$dir/slapd.conf" >/dev/null 2>"$dir/slaptest.err" \
     || die "slapd.conf invalid: $(cat "$dir/slaptest.err")"
 
-  port=$(free_port)
-  url="ldap://127.0.0.1:$port"
-  log "starting slapd on $url (data in $dir)"
-  # slapd detaches and writes its pid file itself.
-  slapd -f "$dir/slapd.conf" -h "$url/" 2>"$dir/slapd.err" \
-    || die "slapd failed to start: $(cat "$dir/slapd.err")"
+  # slapd detaches and writes its pid file itself. The free port may be
+  # taken between the probe and slapd's bind: then try another one.
+  local attempt started=0
+  for attempt in 1 2 3; do
+    port=$(free_port)
+    url="ldap://127.0.0.1:$port"
+    log "starting slapd on $url (data in $dir)"
+    if slapd -f "$dir/slapd.conf" -h "$url/" 2>"$dir/slapd.err"; then
+      started=1
+      break
+    fi
+    log "attempt $attempt failed: $(tail -1 "$dir/slapd.err")"
+  done
+  [ "$started" = 1 ] || die "slapd failed to start: $(cat "$dir/slapd.err")"
 
   local ready=0
   for _ in $(seq 1 100); do  # up to 10 s

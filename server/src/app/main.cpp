@@ -2,14 +2,22 @@
 // runs an account command. Exit codes: 0 fine, 1 a dependency unreachable,
 // 2 invalid configuration.
 
+#include <csignal>
+
 #include "app/config.hpp"
 #include "app/logging.hpp"
 #include "app/server_app.hpp"
 
 int main(int argc, char** argv) {
+  // A peer that hangs up must cost an error code, never the process (libldap
+  // writes with write(2)).
+  std::signal(SIGPIPE, SIG_IGN);
   tr::app::Config config;
   auto command = tr::app::parse_command_line(argc, argv, config);
   if (command.kind == tr::app::Command::Kind::kExit) return command.exit_code;
   tr::app::setup_logging(config.log_format, config.log_level);
+  if (command.kind != tr::app::Command::Kind::kServe) {
+    return tr::app::run_user_command(config, command);
+  }
   return tr::app::run_server(config);
 }

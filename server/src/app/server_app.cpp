@@ -2,14 +2,15 @@
 
 #include <spdlog/spdlog.h>
 
-#include <thread>
+#include <iostream>
 
-#include "adapters/sql/database.hpp"
-#include "adapters/sql/migrations.hpp"
+#include "app/components.hpp"
+#include "core/ids.hpp"
+#include "http/handlers/auth_handlers.hpp"
 #include "http/handlers/ops_handlers.hpp"
+#include "http/handlers/user_handlers.hpp"
 #include "http/json_body.hpp"
 #include "http/metrics.hpp"
-#include "http/problem.hpp"
 #include "http/router.hpp"
 #include "http/server.hpp"
 #include "http/static_files.hpp"
@@ -18,39 +19,89 @@
 namespace tr::app {
 namespace {
 
-std::size_t cores() { return std::max(1u, std::thread::hardware_concurrency()); }
+// The first start creates `admin` (local directory only).
+bool bootstrap_admin(const Config& config, Components& c) {
+  if (config.directory != "local") return true;
+  std::string password = config.admin_password;
+  const bool generated = password.empty();
+  if (generated) password = random_token(15);
+  auto created = c.user_service->ensure_admin(password);
+  if (!created) {
+    spdlog::critical("cannot create the admin account: {}", created.error().message);
+    return false;
+  }
+  if (*created && generated) {
+    // Printed once, on the console only; it is never stored in clear.
+    std::cerr << "\n  First start: created account 'admin' with password " << password
+              << "\n  (set TR_ADMIN_PASSWORD to choose it; change it after logging in)\n\n";
+  } else if (*created) {
+    spdlog::info("created account 'admin' with the password from TR_ADMIN_PASSWORD");
+  }
+  return true;
+}
+
+std::string read_password_from_stdin() {
+  std::string password;
+  std::getline(std::cin, password);
+  if (!password.empty() && password.back() == '\r') password.pop_back();
+  return password;
+}
 
 }  // namespace
 
-int run_server(const Config& config) {
-  for (const auto& line : config.describe()) spdlog::info("config {}", line);
-
-  const std::size_t worker_threads =
-      config.worker_threads > 0 ? config.worker_threads : std::max<std::size_t>(4, 2 * cores());
-  const std::size_t pool_size = config.db_pool_size > 0 ? config.db_pool_size : worker_threads;
-
-  std::unique_ptr<sql::Database> db;
+int run_user_command(const Config& config, const Command& command) {
+  std::unique_ptr<Components> c;
   try {
-    db = sql::Database::open(config.database_url, pool_size);
-    auto applied = sql::apply_migrations(*db, sql::embedded_migrations());
-    for (const auto& v : applied) spdlog::info("applied migration {}", v);
+    c = std::make_unique<Components>(config);
   } catch (const std::exception& e) {
     spdlog::critical("{}", e.what());
     return 1;
   }
+  const std::string password = read_password_from_stdin();
+  if (command.kind == Command::Kind::kUserAdd) {
+    auto created = c->user_service->create_unchecked(
+        NewUser{command.username, password, command.display_name, command.email, command.admin});
+    if (!created) {
+      std::cerr << "task-reporter: " << created.error().message << "\n";
+      return 1;
+    }
+    std::cout << "created " << created->username << " (" << created->user_id << ")\n";
+    return 0;
+  }
+  auto changed = c->user_service->set_password(command.username, password);
+  if (!changed) {
+    std::cerr << "task-reporter: " << changed.error().message << "\n";
+    return 1;
+  }
+  std::cout << "password changed for " << command.username << "\n";
+  return 0;
+}
 
-  http::WorkerPool workers(worker_threads);
+int run_server(const Config& config) {
+  for (const auto& line : config.describe()) spdlog::info("config {}", line);
+
+  std::unique_ptr<Components> c;
+  try {
+    c = std::make_unique<Components>(config);
+  } catch (const std::exception& e) {
+    spdlog::critical("{}", e.what());
+    return 1;
+  }
+  if (!bootstrap_admin(config, *c)) return 1;
+
+  http::WorkerPool workers(c->worker_threads);
   http::Metrics metrics;
+  sql::Database& db = *c->db;
   metrics.add_gauge("tr_worker_queue_depth", "Blocking tasks queued or running.",
                     [&workers] { return static_cast<double>(workers.depth()); });
   metrics.add_gauge("tr_db_pool_in_use", "Database connections borrowed.",
-                    [&db] { return static_cast<double>(db->in_use()); });
+                    [&db] { return static_cast<double>(db.in_use()); });
   metrics.add_gauge("tr_db_pool_size", "Database connections in the pool.",
-                    [&db] { return static_cast<double>(db->pool_size()); });
+                    [&db] { return static_cast<double>(db.pool_size()); });
 
   http::Router router;
   http::add_ops_routes(router, metrics, [&db] {
-    std::string reason = db->ping();
+    std::string reason = db.ping();
     return reason.empty() ? reason : "database: " + reason;
   });
   router.add(
@@ -59,6 +110,8 @@ int run_server(const Config& config) {
         return http::json_response(R"({"name":"task-reporter","version":"0.1.0"})");
       },
       http::RouteOptions{.is_public = true});
+  http::add_auth_routes(router, *c->auth, *c->user_service);
+  http::add_user_routes(router, *c->user_service, *c->audit);
 
   http::StaticFiles app_files(config.web_dir);
   if (app_files.empty()) spdlog::warn("no browser app at {}: only the API is served", config.web_dir);
@@ -71,11 +124,11 @@ int run_server(const Config& config) {
   options.idle_timeout = std::chrono::milliseconds(config.idle_timeout_ms);
   options.shutdown_grace = std::chrono::milliseconds(config.shutdown_grace_ms);
 
-  auto authenticate = [](const http::Request&) -> Result<http::Principal> {
-    return Error{ErrorCode::kUnauthorized, "authentication is required"};
-  };
-  http::HttpServer server(options, router, workers, metrics, authenticate,
-                          [&app_files](const http::Request& req) { return app_files.serve(req); });
+  AuthService& auth = *c->auth;
+  http::HttpServer server(
+      options, router, workers, metrics,
+      [&auth](const http::Request& req) { return http::authenticate_request(auth, req); },
+      [&app_files](const http::Request& req) { return app_files.serve(req); });
   try {
     server.listen();
   } catch (const std::exception& e) {

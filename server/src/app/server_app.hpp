@@ -10,4 +10,7 @@ namespace tr::app {
 // Returns the process exit code (1 when a dependency is unreachable).
 int run_server(const Config& config);
 
+// `user add` / `user passwd`: the password is read from standard input.
+int run_user_command(const Config& config, const Command& command);
+
 }  // namespace tr::app

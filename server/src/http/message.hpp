@@ -16,6 +16,7 @@ namespace tr::http {
 struct Principal {
   std::string user_id;
   std::string username;
+  std::string display_name;
   std::string session_id;
   bool is_admin = false;
 };

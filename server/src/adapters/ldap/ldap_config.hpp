@@ -7,6 +7,7 @@
 
 namespace tr {
 
+// clang-format off
 struct LdapConfig {
   std::vector<std::string> urls;            // tried in order (failover)
   std::string base_dn;
@@ -21,5 +22,6 @@ struct LdapConfig {
   int timeout_ms = 5000;                    // connect + each operation
   std::string attr_display_name = "displayName", attr_mail = "mail", attr_groups = "memberOf";
 };
+// clang-format on
 
 }  // namespace tr

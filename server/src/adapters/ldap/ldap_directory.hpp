@@ -23,11 +23,18 @@
 //   mode without bind_dn it fails with kDirectoryUnavailable saying so. Unknown
 //   users, and users outside allowed_group, give kNotFound.
 // - The URLs are tried in order; the next one only when a server cannot be
-//   reached (connect error, TLS failure, no answer within timeout_ms), never
-//   after a definite answer such as bad credentials. When none answers:
-//   kDirectoryUnavailable naming each server and why. Every network step is
+//   reached (connect error, TLS failure such as an untrusted certificate, no
+//   answer within timeout_ms), never after a definite answer such as bad
+//   credentials. When none answers: kDirectoryUnavailable naming each server
+//   and why. Every network step (connect, TLS handshake, each operation) is
 //   bounded by timeout_ms, also against a server that accepts the TCP
-//   connection and then stays silent.
+//   connection and then stays silent; a call may therefore take up to a few
+//   timeouts per URL in the worst case.
+// - A service account the directory refuses, a base DN that does not exist or
+//   a server demanding TLS give kDirectoryUnavailable with a message naming
+//   the setting to fix.
+// - TLS (ldaps:// URLs, or starttls) always verifies the server certificate
+//   against ca_file (or the system's CAs) and the host name in the URL.
 // - Groups: identity.groups holds the user's memberOf values. is_admin and the
 //   allowed-group check compare DNs case-insensitively, or, with
 //   nested_groups, ask AD's in-chain matching rule (1.2.840.113556.1.4.1941)
@@ -38,7 +45,9 @@
 //
 // Thread-safety: thread-safe. The object holds only its configuration; each
 // call opens, uses and closes its own connection. Every call blocks (network
-// I/O): run it on the worker pool.
+// I/O): run it on the worker pool. During a call SIGPIPE is blocked in the
+// calling thread (libldap writes with write()), and a TLS handshake uses one
+// short-lived watchdog thread.
 
 #include <string>
 #include <string_view>
