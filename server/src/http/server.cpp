@@ -72,7 +72,8 @@ struct HttpServer::Impl {
 
   // Open connections, so shutdown can close the idle ones.
   struct Conn {
-    beast::tcp_stream* stream;
+    beast::tcp_stream* stream;  // valid while registered; touch only on `strand`
+    asio::any_io_executor strand;
     bool idle;  // waiting for a request head
   };
   std::mutex conns_mu;
@@ -162,7 +163,7 @@ struct HttpServer::Impl {
     {
       std::lock_guard lock(conns_mu);
       conn_id = next_conn_id++;
-      conns.emplace(conn_id, Conn{&stream, true});
+      conns.emplace(conn_id, Conn{&stream, stream.get_executor(), true});
     }
     active++;
     metrics.connection_opened();
@@ -369,11 +370,15 @@ struct HttpServer::Impl {
     std::lock_guard lock(conns_mu);
     for (auto& [id, conn] : conns) {
       if (!conn.idle) continue;
-      beast::tcp_stream* stream = conn.stream;
-      // The stream lives on its strand: cancel it there.
-      asio::post(stream->get_executor(), [stream] {
+      // Cancel on the connection's strand, and only if the connection is
+      // still registered there (it unregisters on that strand before its
+      // stream is destroyed).
+      asio::post(conn.strand, [this, id = id] {
+        std::lock_guard inner(conns_mu);
+        auto it = conns.find(id);
+        if (it == conns.end()) return;
         beast::error_code ec;
-        stream->socket().cancel(ec);
+        it->second.stream->socket().cancel(ec);
       });
     }
   }
