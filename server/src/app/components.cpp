@@ -8,6 +8,10 @@
 #include "adapters/crypto/sodium_password_hasher.hpp"
 #include "adapters/ldap/ldap_directory.hpp"
 #include "adapters/local/local_directory.hpp"
+#include "adapters/memory/local_event_bus.hpp"
+#include "adapters/sql/sql_message_store.hpp"
+#include "adapters/sql/sql_room_store.hpp"
+#include "adapters/sql/sql_template_store.hpp"
 #include "adapters/sql/migrations.hpp"
 #include "adapters/sql/sql_audit_log.hpp"
 #include "adapters/sql/sql_session_store.hpp"
@@ -71,8 +75,23 @@ Components::Components(const Config& config) {
   auth = std::make_unique<AuthService>(*directory, *users, *sessions, *audit, *tokens, clock);
   user_service = std::make_unique<UserService>(*users, *hasher, *auth, clock,
                                                config.directory == "local");
+  events = std::make_unique<LocalEventBus>();
+  rooms = std::make_unique<sql::SqlRoomStore>(*db);
+  templates = std::make_unique<sql::SqlTemplateStore>(*db);
+  messages = std::make_unique<sql::SqlMessageStore>(*db);
+  resolver = std::make_unique<UserResolver>(*users, *directory, clock);
+  room_service = std::make_unique<RoomService>(*rooms, *templates, *resolver, *users, *audit,
+                                               *events, clock);
+  template_service = std::make_unique<TemplateService>(*templates, *resolver, clock);
+  message_service = std::make_unique<MessageService>(*messages, *rooms, *room_service, *events,
+                                                     *audit, clock);
 }
 
 Components::~Components() = default;
+
+void Components::stop_writers() {
+  message_service.reset();
+  messages.reset();
+}
 
 }  // namespace tr::app

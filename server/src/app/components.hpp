@@ -16,7 +16,15 @@
 #include "ports/setting_store.hpp"
 #include "ports/token_signer.hpp"
 #include "ports/user_store.hpp"
+#include "ports/event_bus.hpp"
+#include "ports/message_store.hpp"
+#include "ports/room_store.hpp"
+#include "ports/template_store.hpp"
 #include "services/auth/auth_service.hpp"
+#include "services/messaging/message_service.hpp"
+#include "services/rooms/room_service.hpp"
+#include "services/rooms/template_service.hpp"
+#include "services/rooms/user_resolver.hpp"
 #include "services/users/user_service.hpp"
 
 namespace tr::app {
@@ -24,6 +32,9 @@ namespace tr::app {
 struct Components {
   explicit Components(const Config& config);
   ~Components();
+
+  // Finishes queued message posts and stops the writer thread.
+  void stop_writers();
 
   std::size_t worker_threads = 0;
   SystemClock clock;
@@ -37,6 +48,14 @@ struct Components {
   std::unique_ptr<Directory> directory;
   std::unique_ptr<AuthService> auth;
   std::unique_ptr<UserService> user_service;
+  std::unique_ptr<EventBus> events;
+  std::unique_ptr<RoomStore> rooms;
+  std::unique_ptr<TemplateStore> templates;
+  std::unique_ptr<MessageStore> messages;
+  std::unique_ptr<UserResolver> resolver;
+  std::unique_ptr<RoomService> room_service;
+  std::unique_ptr<TemplateService> template_service;
+  std::unique_ptr<MessageService> message_service;
 };
 
 }  // namespace tr::app

@@ -1,5 +1,6 @@
 #include "app/server_app.hpp"
 
+#include <boost/asio/post.hpp>
 #include <spdlog/spdlog.h>
 
 #include <iostream>
@@ -7,14 +8,20 @@
 #include "app/components.hpp"
 #include "core/ids.hpp"
 #include "http/handlers/auth_handlers.hpp"
+#include "http/handlers/message_handlers.hpp"
+#include "http/handlers/room_handlers.hpp"
+#include "http/handlers/template_handlers.hpp"
 #include "http/handlers/ops_handlers.hpp"
 #include "http/handlers/user_handlers.hpp"
 #include "http/json_body.hpp"
 #include "http/metrics.hpp"
+#include "http/realtime_endpoint.hpp"
 #include "http/router.hpp"
 #include "http/server.hpp"
 #include "http/static_files.hpp"
 #include "http/worker_pool.hpp"
+#include "realtime/client_gateway.hpp"
+#include "realtime/room_hub.hpp"
 
 namespace tr::app {
 namespace {
@@ -112,6 +119,34 @@ int run_server(const Config& config) {
       http::RouteOptions{.is_public = true});
   http::add_auth_routes(router, *c->auth, *c->user_service);
   http::add_user_routes(router, *c->user_service, *c->audit);
+  http::add_room_routes(router, *c->room_service);
+  http::add_template_routes(router, *c->template_service);
+  http::add_message_routes(router, *c->message_service);
+
+  // Realtime: committed events reach the hub; the hub reads the timeline on
+  // the worker pool when a subscriber needs to catch up.
+  auto run_blocking = [&workers](std::function<void()> work) {
+    boost::asio::post(workers.executor(), std::move(work));
+  };
+  RoomStore& room_store = *c->rooms;
+  realtime::RoomHub hub(
+      [&room_store](const std::string& room_id, std::int64_t after, int limit) {
+        return room_store.events_after(room_id, after, limit);
+      },
+      [&room_store](const std::string& room_id) -> Result<std::vector<std::string>> {
+        auto members = room_store.members(room_id);
+        if (!members) return members.error();
+        std::vector<std::string> ids;
+        for (const auto& m : *members) ids.push_back(m.user_id);
+        return ids;
+      },
+      run_blocking, c->clock);
+  c->events->subscribe([&hub](const RoomEvent& event) { hub.publish(event); });
+  c->auth->on_session_revoked([&hub](const std::string& session_id) { hub.close_session(session_id); });
+  realtime::ClientGateway gateway(hub, *c->message_service, run_blocking);
+  http::RealtimeEndpoint realtime_endpoint{hub, gateway, *c->auth, {}};
+  metrics.add_gauge("tr_ws_connections", "Authenticated WebSocket connections.",
+                    [&hub] { return static_cast<double>(hub.connection_count()); });
 
   http::StaticFiles app_files(config.web_dir);
   if (app_files.empty()) spdlog::warn("no browser app at {}: only the API is served", config.web_dir);
@@ -128,7 +163,7 @@ int run_server(const Config& config) {
   http::HttpServer server(
       options, router, workers, metrics,
       [&auth](const http::Request& req) { return http::authenticate_request(auth, req); },
-      [&app_files](const http::Request& req) { return app_files.serve(req); });
+      [&app_files](const http::Request& req) { return app_files.serve(req); }, &realtime_endpoint);
   try {
     server.listen();
   } catch (const std::exception& e) {
@@ -138,6 +173,7 @@ int run_server(const Config& config) {
   spdlog::info("task-reporter listening on http://{}:{}", options.address, server.port());
   server.run();
   workers.join();
+  c->stop_writers();  // queued posts commit and publish while the hub still exists
   spdlog::info("task-reporter stopped");
   return 0;
 }

@@ -24,6 +24,7 @@ std::string_view to_string(ErrorCode code) {
     case ErrorCode::kTooManyAttempts: return "too_many_attempts";
     case ErrorCode::kMessageTooLarge: return "message_too_large";
     case ErrorCode::kUnsupportedMediaType: return "unsupported_media_type";
+    case ErrorCode::kUpgradeRequired: return "upgrade_required";
     case ErrorCode::kDirectoryUnavailable: return "directory_unavailable";
     case ErrorCode::kUnavailable: return "unavailable";
     case ErrorCode::kInternal: return "internal";

@@ -29,6 +29,7 @@ enum class ErrorCode {
   kTooManyAttempts,       // login throttled
   kMessageTooLarge,       // message text over the limit
   kUnsupportedMediaType,  // file type refused
+  kUpgradeRequired,       // /ws without a WebSocket upgrade
   kDirectoryUnavailable,  // LDAP/AD not reachable
   kUnavailable,           // a dependency (database, storage) not reachable
   kInternal,              // a bug or an unexpected failure

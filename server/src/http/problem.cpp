@@ -24,6 +24,7 @@ int status_for(ErrorCode code) {
     case ErrorCode::kTooManyAttempts: return 429;
     case ErrorCode::kMessageTooLarge: return 413;
     case ErrorCode::kUnsupportedMediaType: return 415;
+    case ErrorCode::kUpgradeRequired: return 426;
     case ErrorCode::kDirectoryUnavailable: return 503;
     case ErrorCode::kUnavailable: return 503;
     case ErrorCode::kInternal: return 500;
@@ -45,6 +46,7 @@ std::string_view title_for(int status) {
     case 413: return "Content Too Large";
     case 415: return "Unsupported Media Type";
     case 422: return "Unprocessable Content";
+    case 426: return "Upgrade Required";
     case 429: return "Too Many Requests";
     case 431: return "Request Header Fields Too Large";
     case 503: return "Service Unavailable";

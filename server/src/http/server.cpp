@@ -4,6 +4,7 @@
 #include <boost/asio/experimental/awaitable_operators.hpp>
 #include <boost/beast/core.hpp>
 #include <boost/beast/http.hpp>
+#include <boost/beast/websocket/rfc6455.hpp>
 #include <boost/url/parse.hpp>
 #include <spdlog/spdlog.h>
 
@@ -17,6 +18,7 @@
 #include "http/problem.hpp"
 #include "http/router.hpp"
 #include "http/worker_pool.hpp"
+#include "http/ws_session.hpp"
 
 namespace tr::http {
 namespace {
@@ -64,6 +66,7 @@ struct HttpServer::Impl {
   Metrics& metrics;
   Authenticator authenticate;
   Fallback fallback;
+  RealtimeEndpoint* realtime;
 
   asio::io_context ioc;
   tcp::acceptor acceptor{ioc};
@@ -81,9 +84,10 @@ struct HttpServer::Impl {
   std::uint64_t next_conn_id = 0;                 // guarded by conns_mu
   std::atomic<std::int64_t> active{0};
 
-  Impl(ServerOptions o, const Router& r, WorkerPool& w, Metrics& m, Authenticator a, Fallback f)
+  Impl(ServerOptions o, const Router& r, WorkerPool& w, Metrics& m, Authenticator a, Fallback f,
+       RealtimeEndpoint* rt)
       : options(std::move(o)), router(r), workers(w), metrics(m), authenticate(std::move(a)),
-        fallback(std::move(f)) {}
+        fallback(std::move(f)), realtime(rt) {}
 
   void set_idle(std::uint64_t id, bool idle) {
     std::lock_guard lock(conns_mu);
@@ -222,6 +226,21 @@ struct HttpServer::Impl {
         for (auto param : url->params()) {
           req.query.emplace(std::string(param.key), std::string(param.value));
         }
+        if (req.path == "/ws" && realtime && beast::websocket::is_upgrade(head)) {
+          // The connection becomes a WebSocket; this HTTP session ends here.
+          {
+            std::lock_guard lock(conns_mu);
+            conns.erase(conn_id);
+          }
+          std::string token = req.query_param("token").value_or("");
+          auto upgrade = head_parser.release();
+          spdlog::info("GET /ws 101 id={}", req.request_id);
+          co_await run_websocket(std::move(stream), std::move(upgrade), std::move(token),
+                                 std::move(remote), *realtime, workers);
+          metrics.connection_closed();
+          active--;
+          co_return;
+        }
         auto match = router.match(req);
         if (match.kind == RouteMatch::Kind::kFound) {
           route = match.route;
@@ -233,6 +252,10 @@ struct HttpServer::Impl {
         } else if ((req.method == "GET" || req.method == "HEAD") && fallback &&
                    !is_reserved_prefix(req.path)) {
           route_name = "static";
+        } else if (req.path == "/ws") {
+          response = problem_response(
+              Error{ErrorCode::kUpgradeRequired, "GET /ws expects a WebSocket upgrade"});
+          response.set_header("Upgrade", "websocket");
         } else {
           response = problem_response(Error{ErrorCode::kNotFound, "no such endpoint"});
         }
@@ -349,6 +372,7 @@ struct HttpServer::Impl {
     acceptor.close(ec);
     signals.cancel();
     close_idle();
+    if (realtime) realtime->hub.close_all(1001, "server shutting down");
     // Check until every connection is gone or the grace period ends.
     auto deadline = Clock::now() + options.shutdown_grace;
     asio::co_spawn(
@@ -385,9 +409,10 @@ struct HttpServer::Impl {
 };
 
 HttpServer::HttpServer(ServerOptions options, const Router& router, WorkerPool& workers,
-                       Metrics& metrics, Authenticator authenticate, Fallback fallback)
+                       Metrics& metrics, Authenticator authenticate, Fallback fallback,
+                       RealtimeEndpoint* realtime)
     : impl_(std::make_unique<Impl>(std::move(options), router, workers, metrics,
-                                   std::move(authenticate), std::move(fallback))) {}
+                                   std::move(authenticate), std::move(fallback), realtime)) {}
 
 HttpServer::~HttpServer() = default;
 
@@ -414,6 +439,20 @@ void HttpServer::run() {
     if (!ec) impl.begin_shutdown();
   });
   asio::co_spawn(impl.acceptor.get_executor(), impl.accept_loop(), asio::detached);
+  if (impl.realtime) {
+    // Expires typing indicators once a second.
+    asio::co_spawn(
+        impl.ioc,
+        [&impl]() -> awaitable<void> {
+          asio::steady_timer timer(impl.ioc);
+          while (!impl.stopping) {
+            timer.expires_after(std::chrono::seconds(1));
+            co_await timer.async_wait(kTuple);
+            impl.realtime->hub.tick();
+          }
+        },
+        asio::detached);
+  }
   int threads = impl.options.io_threads > 0
                     ? impl.options.io_threads
                     : static_cast<int>(std::max(1u, std::thread::hardware_concurrency()));

@@ -23,6 +23,7 @@ namespace tr::http {
 class Router;
 class Metrics;
 class WorkerPool;
+struct RealtimeEndpoint;
 
 struct ServerOptions {
   std::string address = "0.0.0.0";
@@ -42,8 +43,9 @@ using Fallback = std::function<Response(const Request&)>;
 
 class HttpServer {
  public:
+  // `realtime` (may be null) serves GET /ws.
   HttpServer(ServerOptions options, const Router& router, WorkerPool& workers, Metrics& metrics,
-             Authenticator authenticate, Fallback fallback);
+             Authenticator authenticate, Fallback fallback, RealtimeEndpoint* realtime = nullptr);
   ~HttpServer();
 
   // Binds and listens. Throws std::runtime_error("cannot listen on ...").

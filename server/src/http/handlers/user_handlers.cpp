@@ -2,11 +2,10 @@
 
 #include <boost/json.hpp>
 
-#include <charconv>
-
 #include "domain/user_json.hpp"
 #include "http/json_body.hpp"
 #include "http/problem.hpp"
+#include "http/query_params.hpp"
 #include "http/request_context.hpp"
 
 namespace tr::http {
@@ -27,24 +26,11 @@ Response forbidden_unless_admin(const Request& req) {
 
 }  // namespace
 
-Result<int> int_query(const Request& req, const std::string& name, int fallback, int min,
-                      int max) {
-  auto raw = req.query_param(name);
-  if (!raw) return fallback;
-  int value = 0;
-  auto [ptr, ec] = std::from_chars(raw->data(), raw->data() + raw->size(), value);
-  if (ec != std::errc() || ptr != raw->data() + raw->size() || value < min || value > max) {
-    return invalid_field(name, name + " must be an integer from " + std::to_string(min) + " to " +
-                                   std::to_string(max));
-  }
-  return value;
-}
-
 void add_user_routes(Router& router, UserService& users, AuditLog& audit) {
   router.add("GET", "/api/users", [&users](Request& req) {
     auto limit = int_query(req, "limit", 20, 1, 100);
     if (!limit) return problem_response(limit.error());
-    auto found = users.search(req.query_param("q").value_or(""), *limit);
+    auto found = users.search(req.query_param("q").value_or(""), static_cast<int>(*limit));
     if (!found) return problem_response(found.error());
     boost::json::array items;
     for (const auto& u : *found) items.push_back(user_to_json(u));
@@ -104,7 +90,7 @@ void add_user_routes(Router& router, UserService& users, AuditLog& audit) {
     auto offset = int_query(req, "offset", 0, 0, 1'000'000'000);
     if (!offset) return problem_response(offset.error());
     AuditQuery q{req.query_param("action").value_or(""), req.query_param("user").value_or(""),
-                 *limit, *offset};
+                 static_cast<int>(*limit), static_cast<int>(*offset)};
     auto page = audit.list(q);
     if (!page) return problem_response(page.error());
     boost::json::array items;

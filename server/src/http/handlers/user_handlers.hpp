@@ -10,8 +10,4 @@ namespace tr::http {
 
 void add_user_routes(Router& router, UserService& users, AuditLog& audit);
 
-// Reads an integer query parameter in [min, max], or `fallback` when absent.
-// kValidationFailed naming the parameter otherwise.
-Result<int> int_query(const Request& req, const std::string& name, int fallback, int min, int max);
-
 }  // namespace tr::http

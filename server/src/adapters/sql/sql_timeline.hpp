@@ -1,0 +1,48 @@
+#pragma once
+// Writing a room's timeline, shared by the SQL stores: claiming the room's
+// next seqs, storing messages and storing rendered events. Every function runs
+// inside the caller's transaction on the caller's session; errors throw
+// (soci_error) and roll the transaction back with the rest of the change.
+
+#include <soci/soci.h>
+
+#include <optional>
+#include <string>
+
+#include "core/clock.hpp"
+#include "domain/message.hpp"
+#include "domain/room_event.hpp"
+
+namespace tr::sql {
+
+struct SeqClaim {
+  long long last_seq = 0;  // the last of the claimed seqs
+  std::string status;      // the room's status ("active", "resolved", "archived")
+  long long version = 0;
+};
+
+// Takes the room's next `n` seqs (on PostgreSQL also the room row's lock
+// until commit, which serialises writers of one room across instances) and
+// sets last_activity_at. nullopt when there is no such room.
+std::optional<SeqClaim> claim_seqs(soci::session& s, const std::string& room_id, long long n,
+                                   EpochMs at);
+
+// Inserts `m` (with its seq set) into `messages`.
+void insert_message(soci::session& s, const Message& m);
+
+// Inserts a rendered event into `room_events`.
+void insert_event(soci::session& s, const RoomEvent& event, const std::string& actor_id);
+
+// Reads full messages (sender name, reactions) for the rows `where` selects
+// (a condition on the `messages m` table with numbered parameters bound by
+// `bind`), ordered by `order`.
+struct MessageQuery {
+  std::string where;                  // e.g. "m.room_id = :r AND m.seq < :b"
+  std::vector<std::string> strings;   // bound first, in order
+  std::vector<long long> numbers;     // bound after the strings
+  std::string order = "m.seq ASC";
+  int limit = 50;
+};
+std::vector<Message> read_messages(soci::session& s, const MessageQuery& query);
+
+}  // namespace tr::sql

@@ -1,0 +1,270 @@
+#include "http/ws_session.hpp"
+
+#include <boost/asio.hpp>
+#include <boost/beast/core.hpp>
+#include <boost/beast/websocket.hpp>
+#include <boost/json.hpp>
+#include <spdlog/spdlog.h>
+
+#include <atomic>
+#include <deque>
+#include <mutex>
+
+#include "http/worker_pool.hpp"
+
+namespace tr::http {
+namespace {
+
+namespace asio = boost::asio;
+namespace beast = boost::beast;
+namespace websocket = boost::beast::websocket;
+using asio::awaitable;
+constexpr auto kTuple = asio::as_tuple(asio::use_awaitable);
+using WsStream = websocket::stream<beast::tcp_stream>;
+
+std::atomic<std::uint64_t> next_connection_id{1};
+
+// A client connection as the hub sees it: a bounded queue of frames, written
+// by one writer coroutine on the connection's strand.
+class WsConnection final : public realtime::Connection,
+                           public std::enable_shared_from_this<WsConnection> {
+ public:
+  WsConnection(beast::tcp_stream stream, const WebSocketOptions& options)
+      : ws_(std::move(stream)), wake_(ws_.get_executor()), options_(options) {
+    info_.connection_id = next_connection_id++;
+  }
+
+  WsStream& ws() { return ws_; }
+  void set_identity(std::string user_id, std::string display_name, std::string session_id) {
+    info_.user_id = std::move(user_id);
+    info_.display_name = std::move(display_name);
+    info_.session_id = std::move(session_id);
+  }
+
+  // realtime::Connection
+  const realtime::ConnectionInfo& info() const override { return info_; }
+
+  void send(realtime::Frame frame, bool ephemeral) override {
+    {
+      std::lock_guard lock(mu_);
+      if (closing_) return;
+      const bool pressured =
+          queue_.size() * 2 >= options_.queue_max_frames || bytes_ * 2 >= options_.queue_max_bytes;
+      if (ephemeral && pressured) return;  // typing and presence are dropped first
+      if (queue_.size() >= options_.queue_max_frames ||
+          bytes_ + frame->size() > options_.queue_max_bytes) {
+        closing_ = true;  // too slow: close; it catches up by seq on reconnect
+        close_code_ = 1008;
+        close_reason_ = "too slow: reconnect and catch up";
+      } else {
+        bytes_ += frame->size();
+        queue_.push_back(std::move(frame));
+      }
+    }
+    wake();
+  }
+
+  void close(std::uint16_t code, std::string_view reason) override {
+    {
+      std::lock_guard lock(mu_);
+      if (closing_) return;
+      closing_ = true;
+      close_code_ = code;
+      close_reason_ = std::string(reason);
+    }
+    wake();
+  }
+
+  // Writes queued frames until closing; then sends the close frame. Holds
+  // the connection alive until it ends.
+  static awaitable<void> write_loop(std::shared_ptr<WsConnection> self) {
+    co_await self->write_queued();
+  }
+
+ private:
+  awaitable<void> write_queued() {
+    for (;;) {
+      realtime::Frame frame;
+      std::uint16_t close_code = 0;
+      std::string close_reason;
+      bool done = false;
+      {
+        std::lock_guard lock(mu_);
+        if (!queue_.empty() && !(closing_ && close_code_ == 1008)) {
+          frame = std::move(queue_.front());
+          queue_.pop_front();
+          bytes_ -= frame->size();
+        } else if (closing_) {
+          close_code = close_code_;
+          close_reason = close_reason_;
+          done = true;
+        }
+      }
+      if (done) {
+        if (close_code != 0 && ws_.is_open()) {
+          websocket::close_reason why(close_code);
+          close_reason.resize(std::min<std::size_t>(close_reason.size(), 120));
+          why.reason.assign(close_reason.data(), close_reason.size());
+          co_await ws_.async_close(why, kTuple);
+        }
+        co_return;
+      }
+      if (!frame) {
+        wake_.expires_at(asio::steady_timer::time_point::max());
+        co_await wake_.async_wait(kTuple);
+        continue;
+      }
+      ws_.text(true);
+      auto [ec, n] = co_await ws_.async_write(asio::buffer(*frame), kTuple);
+      if (ec) {
+        std::lock_guard lock(mu_);
+        closing_ = true;
+        close_code_ = 0;  // the socket is gone: nothing left to say
+        co_return;
+      }
+    }
+  }
+
+ public:
+  // The reader ended: stop the writer without a close frame of ours.
+  void reader_finished() {
+    {
+      std::lock_guard lock(mu_);
+      if (!closing_) {
+        closing_ = true;
+        close_code_ = 0;
+      }
+    }
+    wake();
+  }
+
+ private:
+  void wake() {
+    asio::post(ws_.get_executor(), [self = shared_from_this()] { self->wake_.cancel(); });
+  }
+
+  WsStream ws_;
+  asio::steady_timer wake_;  // used on the strand only
+  const WebSocketOptions& options_;
+  realtime::ConnectionInfo info_;
+
+  std::mutex mu_;
+  std::deque<realtime::Frame> queue_;  // guarded by mu_
+  std::size_t bytes_ = 0;              // guarded by mu_
+  bool closing_ = false;               // guarded by mu_
+  std::uint16_t close_code_ = 0;       // guarded by mu_
+  std::string close_reason_;           // guarded by mu_
+};
+
+// Verifies a token on the worker pool.
+awaitable<Result<AuthContext>> verify(AuthService& auth, WorkerPool& workers, std::string token) {
+  workers.task_started();
+  auto task = [&auth, token = std::move(token)]() -> awaitable<Result<AuthContext>> {
+    co_return auth.authenticate(token);
+  };
+  auto pool = workers.executor();
+  auto [ep, result] = co_await asio::co_spawn(pool, std::move(task), kTuple);
+  workers.task_finished();
+  if (ep) co_return Result<AuthContext>(Error{ErrorCode::kInternal, "token check failed"});
+  co_return std::move(result);
+}
+
+std::string auth_token_of(std::string_view text) {
+  boost::system::error_code ec;
+  auto v = boost::json::parse(text, ec);
+  if (ec || !v.is_object()) return "";
+  const auto& o = v.as_object();
+  auto* type = o.if_contains("type");
+  auto* token = o.if_contains("token");
+  if (!type || !type->is_string() || type->as_string() != "auth") return "";
+  if (!token || !token->is_string()) return "";
+  return std::string(token->as_string());
+}
+
+}  // namespace
+
+awaitable<void> run_websocket(beast::tcp_stream stream,
+                              beast::http::request<beast::http::empty_body> upgrade,
+                              std::string query_token, std::string remote_address,
+                              RealtimeEndpoint& endpoint, WorkerPool& workers) {
+  const WebSocketOptions& options = endpoint.options;
+  beast::get_lowest_layer(stream).expires_never();
+  auto conn = std::make_shared<WsConnection>(std::move(stream), options);
+  WsStream& ws = conn->ws();
+  websocket::stream_base::timeout timeouts{};
+  timeouts.handshake_timeout = std::chrono::seconds(10);
+  timeouts.idle_timeout = options.idle_timeout;
+  timeouts.keep_alive_pings = true;
+  ws.set_option(timeouts);
+  ws.read_message_max(options.max_frame_bytes);
+  ws.set_option(websocket::stream_base::decorator([](websocket::response_type& res) {
+    res.set(beast::http::field::server, "task-reporter");
+  }));
+  auto [accept_ec] = co_await ws.async_accept(upgrade, kTuple);
+  if (accept_ec) co_return;
+
+  auto executor = co_await asio::this_coro::executor;
+  asio::co_spawn(executor, WsConnection::write_loop(conn), asio::detached);
+
+  std::optional<AuthContext> who;
+  auto authenticate = [&](std::string token) -> awaitable<bool> {
+    auto result = co_await verify(endpoint.auth, workers, std::move(token));
+    if (!result) co_return false;
+    who = *result;
+    conn->set_identity(who->user_id, who->display_name, who->session_id);
+    endpoint.hub.add_connection(conn);
+    conn->send(realtime::make_frame(boost::json::serialize(
+                   boost::json::object{{"type", "ready"}, {"user_id", who->user_id}})),
+               false);
+    co_return true;
+  };
+
+  if (!query_token.empty()) {
+    bool ok = co_await authenticate(std::move(query_token));
+    if (!ok) {
+      conn->close(4401, "invalid or expired token");
+      conn->reader_finished();
+      co_return;
+    }
+  } else {
+    // No token yet: it must come as the first frame within the timeout.
+    std::weak_ptr<WsConnection> weak = conn;
+    auto timer = std::make_shared<asio::steady_timer>(executor, options.auth_timeout);
+    timer->async_wait([weak, timer](const boost::system::error_code& ec) {
+      if (ec) return;
+      if (auto c = weak.lock(); c && c->info().user_id.empty()) {
+        c->close(4401, "authentication required");
+      }
+    });
+  }
+
+  realtime::Client client;
+  beast::flat_buffer buffer;
+  for (;;) {
+    buffer.clear();
+    auto [ec, n] = co_await ws.async_read(buffer, kTuple);
+    if (ec) break;  // closed, idle peer, or over the size limit (Beast sent 1009)
+    if (!ws.got_text()) {
+      conn->close(1003, "binary frames are not supported");
+      continue;  // keep reading until the close handshake ends
+    }
+    std::string_view text(static_cast<const char*>(buffer.data().data()), buffer.size());
+    if (!who) {
+      std::string token = auth_token_of(text);
+      bool ok = false;
+      if (!token.empty()) ok = co_await authenticate(std::move(token));
+      if (!ok) conn->close(4401, "authenticate first: {\"type\":\"auth\",\"token\":...}");
+      continue;
+    }
+    if (!client.connection) {
+      client.actor = Actor{who->user_id, who->username, who->display_name, who->is_admin,
+                           remote_address, std::string(upgrade[beast::http::field::user_agent])};
+      client.connection = conn;
+    }
+    endpoint.gateway.handle(client, text);
+  }
+  conn->reader_finished();
+  if (who) endpoint.hub.remove_connection(conn->info().connection_id);
+}
+
+}  // namespace tr::http

@@ -1,0 +1,27 @@
+#pragma once
+// One WebSocket client of GET /ws, after the HTTP upgrade request has been
+// read: accept, authenticate (?token= or a first {"type":"auth"} frame within
+// the timeout, else close 4401), register with the hub, then read client
+// frames (text only: binary → 1003; over the size limit → 1009) and write
+// queued frames with one write in flight. Included by server.cpp only.
+
+#include <boost/asio/awaitable.hpp>
+#include <boost/beast/core/tcp_stream.hpp>
+#include <boost/beast/http/empty_body.hpp>
+#include <boost/beast/http/message.hpp>
+
+#include <string>
+
+#include "http/realtime_endpoint.hpp"
+
+namespace tr::http {
+
+class WorkerPool;
+
+boost::asio::awaitable<void> run_websocket(
+    boost::beast::tcp_stream stream,
+    boost::beast::http::request<boost::beast::http::empty_body> upgrade,
+    std::string query_token, std::string remote_address, RealtimeEndpoint& endpoint,
+    WorkerPool& workers);
+
+}  // namespace tr::http
