@@ -13,7 +13,7 @@ fi
 
 export CCACHE_BASEDIR="$root" CCACHE_NOHASHDIR=1
 cmake --preset release >/dev/null
-cmake --build --preset release
+cmake --build --preset release --target task-reporter
 
 exec "$root/build/release/task-reporter" --data-dir "${TR_DATA_DIR:-$root/data}" \
   --web-dir "${TR_WEB_DIR:-$root/web/dist}" "$@"

@@ -83,8 +83,11 @@ Components::Components(const Config& config) {
   room_service = std::make_unique<RoomService>(*rooms, *templates, *resolver, *users, *audit,
                                                *events, clock);
   template_service = std::make_unique<TemplateService>(*templates, *resolver, clock);
+  MessageLimits limits;
+  limits.rate_per_second = config.message_rate;
+  limits.burst = config.message_burst;
   message_service = std::make_unique<MessageService>(*messages, *rooms, *room_service, *events,
-                                                     *audit, clock);
+                                                     *audit, clock, limits);
 }
 
 Components::~Components() = default;

@@ -180,6 +180,10 @@ Command parse_command_line(int argc, char** argv, Config& c) {
   app.add_option("--shutdown-grace-ms", c.shutdown_grace_ms,
                  "Time in-flight requests get to finish on SIGTERM")
       ->envname("TR_SHUTDOWN_GRACE_MS")->capture_default_str();
+  app.add_option("--message-rate", c.message_rate, "Messages per second per user")
+      ->envname("TR_MESSAGE_RATE")->check(CLI::Range(0.1, 1e6))->capture_default_str();
+  app.add_option("--message-burst", c.message_burst, "Messages a user may send at once")
+      ->envname("TR_MESSAGE_BURST")->check(CLI::Range(1.0, 1e6))->capture_default_str();
   app.add_option("--ldap-timeout-ms", c.ldap_timeout_ms, "LDAP connect and operation timeout")
       ->envname("TR_LDAP_TIMEOUT_MS")->check(CLI::Range(100, 120000))->capture_default_str();
 

@@ -25,6 +25,8 @@ struct Config {
   std::size_t max_body_bytes = 1024 * 1024;
   std::int64_t idle_timeout_ms = 30'000;
   std::int64_t shutdown_grace_ms = 10'000;
+  double message_rate = 20;   // messages per second per user
+  double message_burst = 50;  // saved up at most
 
   // Secrets and adapter settings, from the environment only.
   std::string admin_password;  // TR_ADMIN_PASSWORD

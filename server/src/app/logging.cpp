@@ -1,5 +1,6 @@
 #include "app/logging.hpp"
 
+#include <spdlog/async.h>
 #include <spdlog/pattern_formatter.h>
 #include <spdlog/sinks/stdout_sinks.h>
 #include <spdlog/spdlog.h>
@@ -38,8 +39,12 @@ class JsonEscapedMessage final : public spdlog::custom_flag_formatter {
 }  // namespace
 
 void setup_logging(const std::string& format, const std::string& level) {
-  auto logger = std::make_shared<spdlog::logger>(
-      "task-reporter", std::make_shared<spdlog::sinks::stderr_sink_mt>());
+  // Asynchronous: request threads hand lines to one logging thread and never
+  // wait for stderr; under overload the oldest queued lines are dropped.
+  spdlog::init_thread_pool(16384, 1);
+  auto logger = std::make_shared<spdlog::async_logger>(
+      "task-reporter", std::make_shared<spdlog::sinks::stderr_sink_mt>(), spdlog::thread_pool(),
+      spdlog::async_overflow_policy::overrun_oldest);
   if (format == "json") {
     auto formatter = std::make_unique<spdlog::pattern_formatter>();
     formatter->add_flag<JsonEscapedMessage>('j').set_pattern(
@@ -49,8 +54,10 @@ void setup_logging(const std::string& format, const std::string& level) {
     logger->set_pattern("%Y-%m-%d %H:%M:%S.%e %^%l%$ %v");
   }
   logger->set_level(spdlog::level::from_str(level));
-  logger->flush_on(spdlog::level::warn);
+  logger->flush_on(spdlog::level::info);
   spdlog::set_default_logger(logger);
 }
+
+void flush_logging() { spdlog::shutdown(); }
 
 }  // namespace tr::app

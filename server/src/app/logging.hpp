@@ -8,4 +8,7 @@ namespace tr::app {
 
 void setup_logging(const std::string& format, const std::string& level);
 
+// Writes out queued log lines; call before the process exits.
+void flush_logging();
+
 }  // namespace tr::app

@@ -16,8 +16,9 @@ int main(int argc, char** argv) {
   auto command = tr::app::parse_command_line(argc, argv, config);
   if (command.kind == tr::app::Command::Kind::kExit) return command.exit_code;
   tr::app::setup_logging(config.log_format, config.log_level);
-  if (command.kind != tr::app::Command::Kind::kServe) {
-    return tr::app::run_user_command(config, command);
-  }
-  return tr::app::run_server(config);
+  const int code = command.kind == tr::app::Command::Kind::kServe
+                       ? tr::app::run_server(config)
+                       : tr::app::run_user_command(config, command);
+  tr::app::flush_logging();
+  return code;
 }

@@ -143,7 +143,7 @@ int run_server(const Config& config) {
       run_blocking, c->clock);
   c->events->subscribe([&hub](const RoomEvent& event) { hub.publish(event); });
   c->auth->on_session_revoked([&hub](const std::string& session_id) { hub.close_session(session_id); });
-  realtime::ClientGateway gateway(hub, *c->message_service, run_blocking);
+  realtime::ClientGateway gateway(hub, *c->message_service);
   http::RealtimeEndpoint realtime_endpoint{hub, gateway, *c->auth, {}};
   metrics.add_gauge("tr_ws_connections", "Authenticated WebSocket connections.",
                     [&hub] { return static_cast<double>(hub.connection_count()); });

@@ -75,6 +75,22 @@ class WsConnection final : public realtime::Connection,
     wake();
   }
 
+  bool congested() const override {
+    std::lock_guard lock(mu_);
+    return queue_.size() * 2 >= options_.queue_max_frames || bytes_ * 2 >= options_.queue_max_bytes;
+  }
+
+  void when_drained(std::function<void()> callback) override {
+    {
+      std::lock_guard lock(mu_);
+      if (!drained_locked() && !closing_) {
+        on_drained_ = std::move(callback);
+        return;
+      }
+    }
+    callback();
+  }
+
   // Writes queued frames until closing; then sends the close frame. Holds
   // the connection alive until it ends.
   static awaitable<void> write_loop(std::shared_ptr<WsConnection> self) {
@@ -85,6 +101,7 @@ class WsConnection final : public realtime::Connection,
   awaitable<void> write_queued() {
     for (;;) {
       realtime::Frame frame;
+      std::function<void()> drained;
       std::uint16_t close_code = 0;
       std::string close_reason;
       bool done = false;
@@ -94,12 +111,14 @@ class WsConnection final : public realtime::Connection,
           frame = std::move(queue_.front());
           queue_.pop_front();
           bytes_ -= frame->size();
+          if (on_drained_ && drained_locked()) drained = std::move(on_drained_);
         } else if (closing_) {
           close_code = close_code_;
           close_reason = close_reason_;
           done = true;
         }
       }
+      if (drained) drained();  // the next catch-up page may come
       if (done) {
         if (close_code != 0 && ws_.is_open()) {
           websocket::close_reason why(close_code);
@@ -143,13 +162,18 @@ class WsConnection final : public realtime::Connection,
     asio::post(ws_.get_executor(), [self = shared_from_this()] { self->wake_.cancel(); });
   }
 
+  bool drained_locked() const {
+    return queue_.size() * 4 < options_.queue_max_frames && bytes_ * 4 < options_.queue_max_bytes;
+  }
+
   WsStream ws_;
   asio::steady_timer wake_;  // used on the strand only
   const WebSocketOptions& options_;
   realtime::ConnectionInfo info_;
 
-  std::mutex mu_;
+  mutable std::mutex mu_;
   std::deque<realtime::Frame> queue_;  // guarded by mu_
+  std::function<void()> on_drained_;   // guarded by mu_
   std::size_t bytes_ = 0;              // guarded by mu_
   bool closing_ = false;               // guarded by mu_
   std::uint16_t close_code_ = 0;       // guarded by mu_
@@ -257,6 +281,10 @@ awaitable<void> run_websocket(beast::tcp_stream stream,
       continue;
     }
     if (!client.connection) {
+      auto serial = asio::make_strand(workers.executor());
+      client.run_in_order = [serial](std::function<void()> work) {
+        asio::post(serial, std::move(work));
+      };
       client.actor = Actor{who->user_id, who->username, who->display_name, who->is_admin,
                            remote_address, std::string(upgrade[beast::http::field::user_agent])};
       client.connection = conn;

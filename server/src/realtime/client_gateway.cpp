@@ -54,8 +54,8 @@ Frame error_frame(const Error& error, std::string_view ref) {
                                                  {"ref", ref}}));
 }
 
-ClientGateway::ClientGateway(RoomHub& hub, MessageService& messages, BlockingRunner run_blocking)
-    : hub_(hub), messages_(messages), run_blocking_(std::move(run_blocking)) {}
+ClientGateway::ClientGateway(RoomHub& hub, MessageService& messages)
+    : hub_(hub), messages_(messages) {}
 
 void ClientGateway::handle(const Client& client, std::string_view text) {
   json::error_code ec;
@@ -87,7 +87,7 @@ void ClientGateway::handle(const Client& client, std::string_view text) {
     auto since = optional_int_field(frame, "since_seq");
     if (!since) return reply_error(client, since.error(), type);
     const std::int64_t since_seq = since->value_or(-1);
-    run_blocking_([this, client, room = *room_id, since_seq] {
+    client.run_in_order([this, client, room = *room_id, since_seq] {
       auto last_seq = messages_.open_room(client.actor, room);
       if (!last_seq) return reply_error(client, last_seq.error(), "subscribe");
       hub_.subscribe(client.connection->info().connection_id, room, *last_seq, since_seq);
@@ -126,7 +126,7 @@ void ClientGateway::handle(const Client& client, std::string_view text) {
   if (type == "read") {
     auto seq = optional_int_field(frame, "seq");
     if (!seq || !*seq) return reply_error(client, bad_field("seq", "must be a non-negative integer"), type);
-    run_blocking_([this, client, room = *room_id, value = **seq] {
+    client.run_in_order([this, client, room = *room_id, value = **seq] {
       auto done = messages_.mark_read(client.actor, room, value);
       if (!done) reply_error(client, done.error(), "read");
     });
@@ -147,7 +147,7 @@ void ClientGateway::handle(const Client& client, std::string_view text) {
       if (!emoji) return reply_error(client, emoji.error(), type);
       argument = *emoji;
     }
-    run_blocking_([this, client, type, room = *room_id, id = *message_id, argument] {
+    client.run_in_order([this, client, type, room = *room_id, id = *message_id, argument] {
       Result<void> done{};
       if (type == "edit") {
         auto r = messages_.edit(client.actor, room, id, argument);

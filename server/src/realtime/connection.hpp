@@ -5,6 +5,7 @@
 // the client catches up by seq when it reconnects. Thread-safe.
 
 #include <cstdint>
+#include <functional>
 #include <memory>
 #include <string>
 #include <string_view>
@@ -29,6 +30,11 @@ class Connection {
   virtual void send(Frame frame, bool ephemeral) = 0;
   // Closes with a WebSocket close code (4401 session ended, 1008 too slow).
   virtual void close(std::uint16_t code, std::string_view reason) = 0;
+  // Whether the queue is too full to take a catch-up page (half its bound).
+  virtual bool congested() const = 0;
+  // Calls `callback` once, when the queue has drained (below a quarter of
+  // its bound) or the connection closed; at once when it already is.
+  virtual void when_drained(std::function<void()> callback) = 0;
 };
 
 inline Frame make_frame(std::string text) {

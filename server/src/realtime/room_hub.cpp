@@ -65,23 +65,28 @@ class RoomHub::Subscription {
     return cursor_;
   }
 
-  // Events read from the store after cursor(). Returns true when another
-  // read is needed (a full page, or live events arrived meanwhile).
-  bool deliver(const std::vector<RoomEvent>& events, bool page_full) {
+  enum class Progress { kDone, kMore, kWaitForDrain };
+
+  // Events read from the store after cursor(). Sends them in order until the
+  // connection's queue is congested (catch-up follows the client's pace and
+  // never overflows its queue). kMore: read again (a full page, or live
+  // events arrived meanwhile); kWaitForDrain: read again once drained.
+  Progress deliver(const std::vector<RoomEvent>& events, bool page_full) {
     std::lock_guard lock(mu_);
-    if (closed_) return false;
     auto c = conn_.lock();
+    if (closed_ || !c) return Progress::kDone;
     for (const auto& e : events) {
       if (e.seq != cursor_ + 1) continue;
+      if (c->congested()) return Progress::kWaitForDrain;
       cursor_ = e.seq;
-      if (c) c->send(make_frame(e.frame), false);
+      c->send(make_frame(e.frame), false);
     }
     if (page_full || more_) {
       more_ = false;
-      return true;
+      return Progress::kMore;
     }
     catching_up_ = false;
-    return false;
+    return Progress::kDone;
   }
 
   void close() {
@@ -209,16 +214,24 @@ void RoomHub::schedule_catch_up(const std::shared_ptr<Subscription>& sub) {
 }
 
 void RoomHub::catch_up(const std::shared_ptr<Subscription>& sub) {
-  // Bounded: a subscription that keeps falling behind is caught up again by
-  // the next gap it sees.
-  for (int round = 0; round < 10'000; ++round) {
+  auto wait_for_drain = [this, sub] {
+    if (auto c = sub->connection()) c->when_drained([this, sub] { schedule_catch_up(sub); });
+  };
+  for (;;) {
+    auto c = sub->connection();
+    if (!c) return;
+    if (c->congested()) return wait_for_drain();
     auto events = read_events_(sub->room_id(), sub->cursor(), options_.catch_up_page);
     if (!events) {
-      if (auto c = sub->connection()) c->close(1011, "the timeline could not be read");
+      c->close(1011, "the timeline could not be read");
       return;
     }
     const bool full = static_cast<int>(events->size()) >= options_.catch_up_page;
-    if (!sub->deliver(*events, full)) return;
+    switch (sub->deliver(*events, full)) {
+      case Subscription::Progress::kDone: return;
+      case Subscription::Progress::kMore: continue;
+      case Subscription::Progress::kWaitForDrain: return wait_for_drain();
+    }
   }
 }
 

@@ -16,6 +16,11 @@ class FakeConnection final : public Connection {
   const ConnectionInfo& info() const override { return info_; }
   void send(Frame frame, bool) override { frames.push_back(boost::json::parse(*frame).as_object()); }
   void close(std::uint16_t code, std::string_view) override { closed_with = code; }
+  bool congested() const override { return frames.size() >= congest_at; }
+  void when_drained(std::function<void()> callback) override { on_drained = std::move(callback); }
+
+  std::size_t congest_at = SIZE_MAX;
+  std::function<void()> on_drained;
 
   std::vector<std::int64_t> seqs(const std::string& type = "message") const {
     std::vector<std::int64_t> out;
@@ -113,6 +118,23 @@ TEST_F(RoomHubTest, LiveEventsDuringCatchUpAreNeitherLostNorDuplicated) {
   hub_.publish(commit("r1"));
   run_queued();
   EXPECT_EQ(c->seqs(), (std::vector<std::int64_t>{1, 2, 3, 4, 5, 6}));
+}
+
+TEST_F(RoomHubTest, CatchUpFollowsTheClientsPace) {
+  for (int i = 0; i < 10; ++i) commit("r1");
+  auto c = connect(1, "alice");
+  c->congest_at = 4;  // "subscribed" + 3 events fill the queue
+  hub_.subscribe(1, "r1", 10, 0);
+  run_queued();
+  EXPECT_EQ(c->seqs(), (std::vector<std::int64_t>{1, 2, 3}));
+  ASSERT_TRUE(c->on_drained);
+  c->frames.clear();  // the client read everything
+  c->congest_at = SIZE_MAX;
+  auto drained = std::move(c->on_drained);
+  drained();
+  run_queued();
+  EXPECT_EQ(c->seqs(), (std::vector<std::int64_t>{4, 5, 6, 7, 8, 9, 10}));
+  EXPECT_EQ(c->closed_with, 0);
 }
 
 TEST_F(RoomHubTest, OutOfOrderPublicationIsDeliveredInOrder) {
