@@ -38,7 +38,7 @@ echo "== C++ suites (unit, contract, layering)"
 ctest --preset test -j2 || status=1
 
 echo "== API suites (the real binary over HTTP and WebSocket)"
-if [ -f server/tests/api/package.json ] && [ ! -d server/tests/api/node_modules ]; then
+if [ -f server/tests/api/package.json ] && [ ! -d server/tests/api/node_modules/ws ]; then
   (cd server/tests/api && npm ci --no-audit --no-fund --loglevel=error)
 fi
 TR_BINARY="$root/build/test/task-reporter" node --test --test-concurrency=2 server/tests/api/ || status=1

@@ -41,7 +41,7 @@ class JsonEscapedMessage final : public spdlog::custom_flag_formatter {
 void setup_logging(const std::string& format, const std::string& level) {
   // Asynchronous: request threads hand lines to one logging thread and never
   // wait for stderr; under overload the oldest queued lines are dropped.
-  spdlog::init_thread_pool(16384, 1);
+  spdlog::init_thread_pool(2048, 1);  // ~400 bytes a slot
   auto logger = std::make_shared<spdlog::async_logger>(
       "task-reporter", std::make_shared<spdlog::sinks::stderr_sink_mt>(), spdlog::thread_pool(),
       spdlog::async_overflow_policy::overrun_oldest);

@@ -1,5 +1,7 @@
 #include "app/server_app.hpp"
 
+#include <malloc.h>
+
 #include <boost/asio/post.hpp>
 #include <spdlog/spdlog.h>
 
@@ -170,6 +172,7 @@ int run_server(const Config& config) {
     spdlog::critical("{}", e.what());
     return 1;
   }
+  malloc_trim(0);  // hand start-up scratch memory (migrations, hashing) back
   spdlog::info("task-reporter listening on http://{}:{}", options.address, server.port());
   server.run();
   workers.join();

@@ -18,7 +18,7 @@ json::value string_or_null(const std::optional<std::string>& s) {
 }  // namespace
 
 json::object room_json(const Room& room) {
-  json::object o;
+  json::object o(20);  // every field below and current_user_role, without rehashing
   o["room_id"] = room.room_id;
   o["title"] = room.title;
   o["incident_type"] = to_string(room.incident_type);
@@ -62,7 +62,7 @@ json::object member_json(const Member& member) {
 }
 
 json::object message_json(const Message& message) {
-  json::object o;
+  json::object o(14);
   o["message_id"] = message.message_id;
   o["room_id"] = message.room_id;
   o["seq"] = message.seq;

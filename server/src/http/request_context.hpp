@@ -1,14 +1,11 @@
 #pragma once
 // Helpers that read who is asking from an authenticated Request.
 
-#include "domain/actor.hpp"
 #include "http/message.hpp"
 #include "services/auth/auth_service.hpp"
 
 namespace tr::http {
 
-// The acting user (the route must not be public).
-Actor acting_user(const Request& req);
 // The caller's session, for the auth service.
 AuthContext auth_context_of(const Request& req);
 // Address and user agent, for throttling and the audit log.

@@ -50,6 +50,9 @@ struct RoomQuery {
 struct RoomView {
   Room room;
   std::optional<Role> role;  // the viewer's role; nullopt when not a member
+  // Messages after the viewer's read position written by others (filled by
+  // list() only).
+  std::int64_t unread_count = 0;
 };
 
 struct RoomPage {

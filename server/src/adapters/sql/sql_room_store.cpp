@@ -1,11 +1,14 @@
 #include "adapters/sql/sql_room_store.hpp"
 
+#include <map>
+
 #include <boost/json/serialize.hpp>
 #include <deque>
 #include <type_traits>
 #include <variant>
 
 #include "adapters/sql/sql_error.hpp"
+#include "adapters/sql/sql_timeline.hpp"
 #include "core/strings.hpp"
 #include "domain/room_json.hpp"
 
@@ -133,25 +136,49 @@ std::string contains_clause(Dialect dialect, const std::string& column, const st
   return column + op + p.add("%" + like_escape(text) + "%") + " ESCAPE '\\'";
 }
 
+// How SQLite finds the rooms that match a 3+ character search:
+//  - kFromMatches: start from the FTS matches and look each room up (cheap
+//    when there are few matches);
+//  - kTestEachRow: walk the rooms in the order asked for (or the viewer's
+//    memberships) and test each against the matches, stopping at the page's
+//    end (cheap when there are many matches or few rooms to walk).
+enum class SearchPlan { kFromMatches, kTestEachRow };
+
+bool uses_fts(Dialect dialect, const std::string& text) {
+  return dialect == Dialect::kSqlite && utf8_length(text) >= 3;
+}
+
+// `text` as one FTS5 phrase: with the trigram tokenizer, a phrase is a
+// substring match.
+std::string fts_phrase(const std::string& text) {
+  std::string phrase = "\"";
+  for (char c : text) {
+    if (c == '"') phrase.push_back('"');
+    phrase.push_back(c);
+  }
+  phrase.push_back('"');
+  return phrase;
+}
+
 // The one place room search differs per database. Both find the rooms whose
 // title, description or location contains `text` (ASCII case ignored):
 //  - PostgreSQL: ILIKE '%text%' per column, served by the pg_trgm GIN
-//    indexes of 004_room_search.postgresql.sql;
+//    indexes of 004_room_search.postgresql.sql (its planner picks the plan);
 //  - SQLite, 3+ characters: the FTS5 trigram index of
-//    004_room_search.sqlite.sql, queried with the text as one phrase (a
-//    phrase of trigrams = a substring);
+//    004_room_search.sqlite.sql, queried with the text as one phrase, in the
+//    shape `plan` asks for;
 //  - SQLite, 1-2 characters (no trigram to look up): LIKE '%text%'.
-std::string search_clause(Dialect dialect, const std::string& text, Params& p) {
-  if (dialect == Dialect::kSqlite && utf8_length(text) >= 3) {
-    std::string phrase = "\"";
-    for (char c : text) {
-      if (c == '"') phrase.push_back('"');
-      phrase.push_back(c);
+std::string search_clause(Dialect dialect, const std::string& text, Params& p, SearchPlan plan) {
+  if (uses_fts(dialect, text)) {
+    const std::string matches =
+        "SELECT rowid FROM room_search WHERE room_search MATCH " + p.add(fts_phrase(text));
+    if (plan == SearchPlan::kFromMatches) {
+      return "r.room_id IN (SELECT i.room_id FROM room_search_ids i WHERE i.search_id IN (" +
+             matches + "))";
     }
-    phrase.push_back('"');
-    return "r.room_id IN (SELECT i.room_id FROM room_search f JOIN room_search_ids i "
-           "ON i.search_id = f.rowid WHERE room_search MATCH " +
-           p.add(phrase) + ")";
+    return "EXISTS (SELECT 1 FROM room_search_ids i WHERE i.room_id = r.room_id AND "
+           "i.search_id IN (" +
+           matches + "))";
   }
   std::string clause = "(" + contains_clause(dialect, "r.title", text, p);
   clause += " OR " + contains_clause(dialect, "r.description", text, p);
@@ -173,7 +200,8 @@ std::string order_by(RoomSort sort) {
 }
 
 // The WHERE conditions of a room query (after any FROM parameters).
-std::string where_clause(Dialect dialect, const RoomQuery& q, Params& p, bool member_filter) {
+std::string where_clause(Dialect dialect, const RoomQuery& q, Params& p, bool member_filter,
+                         SearchPlan plan) {
   std::vector<std::string> conds;
   if (member_filter) conds.push_back("m.user_id = " + p.add(q.viewer_id));
   if (q.status) conds.push_back("r.status = " + p.add(std::string(to_string(*q.status))));
@@ -182,55 +210,22 @@ std::string where_clause(Dialect dialect, const RoomQuery& q, Params& p, bool me
   }
   if (q.severity) conds.push_back("r.severity = " + p.add(std::string(to_string(*q.severity))));
   if (!q.location.empty()) conds.push_back(contains_clause(dialect, "r.location", q.location, p));
-  if (!q.text.empty()) conds.push_back(search_clause(dialect, q.text, p));
+  if (!q.text.empty()) conds.push_back(search_clause(dialect, q.text, p, plan));
   std::string out;
   for (const auto& c : conds) out += (out.empty() ? " WHERE " : " AND ") + c;
   return out;
 }
 
-// Takes the room's next `n` seqs (and, on PostgreSQL, its row lock until
-// commit). Returns the new last_seq and the room's status and version.
-struct Claim {
-  long long last_seq = 0;
-  std::string status;
-  long long version = 0;
-};
-
-Result<Claim> claim_seqs(soci::session& s, const std::string& room_id, std::size_t n, EpochMs at) {
-  Claim c;
-  const long long count = static_cast<long long>(n);
-  const long long at_ms = at;
-  s << "UPDATE rooms SET last_seq = last_seq + :n, last_activity_at = :at WHERE room_id = :id "
-       "RETURNING last_seq, status, version",
-      soci::use(count), soci::use(at_ms), soci::use(room_id), soci::into(c.last_seq),
-      soci::into(c.status), soci::into(c.version);
-  if (!s.got_data()) return Error{ErrorCode::kNotFound, "no such room", "room_id"};
-  return c;
+// Takes the room's next `n` seqs (sql_timeline); kNotFound without the room.
+Result<SeqClaim> claim_room_seqs(soci::session& s, const std::string& room_id, std::size_t n,
+                                 EpochMs at) {
+  auto claim = sql::claim_seqs(s, room_id, static_cast<long long>(n), at);
+  if (!claim) return Error{ErrorCode::kNotFound, "no such room", "room_id"};
+  return *claim;
 }
 
 Error archived_error() {
   return Error{ErrorCode::kRoomArchived, "the room is archived: reopen it first"};
-}
-
-void insert_message(soci::session& s, const std::string& room_id, long long seq, const Message& m) {
-  const std::string type(to_string(m.type));
-  const std::string metadata = boost::json::serialize(m.metadata);
-  const long long created = m.created_at;
-  const long long edited = m.edited_at.value_or(0);
-  const int deleted = m.deleted ? 1 : 0;
-  soci::indicator sender_ind = m.sender_id.empty() ? soci::i_null : soci::i_ok;
-  soci::indicator reply_ind = m.reply_to ? soci::i_ok : soci::i_null;
-  soci::indicator edited_ind = m.edited_at ? soci::i_ok : soci::i_null;
-  soci::indicator client_ind = m.client_id ? soci::i_ok : soci::i_null;
-  const std::string reply = m.reply_to.value_or("");
-  const std::string client = m.client_id.value_or("");
-  s << "INSERT INTO messages (message_id, room_id, seq, sender_id, type, content, metadata, "
-       "reply_to, created_at, edited_at, deleted, client_id) VALUES (:id, :room, :seq, :sender, "
-       ":type, :content, :metadata, :reply, :created, :edited, :deleted, :client)",
-      soci::use(m.message_id), soci::use(room_id), soci::use(seq),
-      soci::use(m.sender_id, sender_ind), soci::use(type), soci::use(m.content),
-      soci::use(metadata), soci::use(reply, reply_ind), soci::use(created),
-      soci::use(edited, edited_ind), soci::use(deleted), soci::use(client, client_ind);
 }
 
 // Stores `batch` at seqs last_seq - n + 1 ... last_seq, after the change has
@@ -247,16 +242,14 @@ RoomChange append_events(soci::session& s, const std::string& room_id, long long
       event = render_event(room_id, seq, RoomUpdated{out.room}, batch.at);
     } else {
       if (const auto* posted = std::get_if<MessagePosted>(&change)) {
-        insert_message(s, room_id, seq, posted->message);
+        Message m = posted->message;
+        m.room_id = room_id;
+        m.seq = seq;
+        insert_message(s, m);
       }
       event = render_event(room_id, seq, change, batch.at);
     }
-    const long long created = batch.at;
-    soci::indicator actor_ind = batch.actor_id.empty() ? soci::i_null : soci::i_ok;
-    s << "INSERT INTO room_events (room_id, seq, event_type, frame, actor_id, created_at) "
-         "VALUES (:room, :seq, :type, :frame, :actor, :at)",
-        soci::use(room_id), soci::use(seq), soci::use(event.type), soci::use(event.frame),
-        soci::use(batch.actor_id, actor_ind), soci::use(created);
+    insert_event(s, event, batch.actor_id);
     out.events.push_back(std::move(event));
   }
   return out;
@@ -371,7 +364,7 @@ Result<RoomChange> SqlRoomStore::create(const Room& room, const std::vector<Memb
           soci::use(room.room_id), soci::use(m.user_id), soci::use(role), soci::use(added),
           soci::use(m.added_by);
     }
-    auto claim = claim_seqs(s, room.room_id, batch.changes.size(), batch.at);
+    auto claim = claim_room_seqs(s, room.room_id, batch.changes.size(), batch.at);
     if (!claim) return claim.error();
     RoomChange out = append_events(s, room.room_id, claim->last_seq, batch);
     tx.commit();
@@ -395,45 +388,119 @@ Result<RoomView> SqlRoomStore::find(const std::string& room_id, const std::strin
   });
 }
 
+namespace {
+
+bool only_text_filter(const RoomQuery& q) {
+  return !q.status && !q.incident_type && !q.severity && q.location.empty();
+}
+
+long long count_rooms(soci::session& s, Dialect dialect, const RoomQuery& query) {
+  Params p;
+  std::string sql;
+  if (query.all_rooms && uses_fts(dialect, query.text) && only_text_filter(query)) {
+    // Every match is a room: count the index alone.
+    sql =
+        "SELECT COUNT(*) FROM room_search WHERE room_search MATCH " + p.add(fts_phrase(query.text));
+  } else if (query.all_rooms) {
+    sql = "SELECT COUNT(*) FROM rooms r" +
+          where_clause(dialect, query, p, false, SearchPlan::kFromMatches);
+  } else if (only_text_filter(query) && query.text.empty()) {
+    // All of the viewer's rooms: the membership index alone.
+    sql = "SELECT COUNT(*) FROM room_members m WHERE m.user_id = " + p.add(query.viewer_id);
+  } else {
+    sql = "SELECT COUNT(*) FROM room_members m JOIN rooms r ON r.room_id = m.room_id" +
+          where_clause(dialect, query, p, true, SearchPlan::kTestEachRow);
+  }
+  long long total = 0;
+  soci::statement st(s);
+  st.exchange(soci::into(total));
+  p.bind(st);
+  st.alloc();
+  st.prepare(sql);
+  st.define_and_bind();
+  st.execute(true);
+  return total;
+}
+
+}  // namespace
+
+namespace {
+
+// Sets each item's unread_count: messages after the viewer's read position,
+// not written by the viewer, not deleted. One query for the whole page.
+void fill_unread_counts(soci::session& s, const std::string& viewer_id,
+                        std::vector<RoomView>& items) {
+  if (items.empty()) return;
+  std::string sql =
+      "SELECT msg.room_id, COUNT(*) FROM messages msg LEFT JOIN read_positions rp ON "
+      "rp.room_id = msg.room_id AND rp.user_id = :viewer WHERE msg.room_id IN (";
+  for (std::size_t i = 0; i < items.size(); ++i) sql += (i ? ", :r" : ":r") + std::to_string(i);
+  sql += ") AND msg.seq > COALESCE(rp.seq, 0) AND msg.deleted = 0 AND (msg.sender_id IS NULL OR "
+         "msg.sender_id <> :viewer2) GROUP BY msg.room_id";
+  std::string room_id;
+  long long count = 0;
+  soci::statement st(s);
+  st.exchange(soci::into(room_id));
+  st.exchange(soci::into(count));
+  st.exchange(soci::use(viewer_id));
+  for (const auto& item : items) st.exchange(soci::use(item.room.room_id));
+  st.exchange(soci::use(viewer_id));
+  st.alloc();
+  st.prepare(sql);
+  st.define_and_bind();
+  st.execute();
+  std::map<std::string, long long> counts;
+  while (st.fetch()) counts[room_id] = count;
+  for (auto& item : items) {
+    auto it = counts.find(item.room.room_id);
+    item.unread_count = it == counts.end() ? 0 : it->second;
+  }
+}
+
+}  // namespace
+
 Result<RoomPage> SqlRoomStore::list(const RoomQuery& query) {
   return guarded("rooms.list", [&]() -> Result<RoomPage> {
     auto lease = db_.acquire();
     const Dialect dialect = db_.dialect();
     RoomPage page;
-    {
+    // An all-rooms text search on SQLite counts first, to pick its plan:
+    // above walk_index_above_ matches it walks the sort index (a page of 50
+    // then reads about 50 * rooms/matches index entries); below, sorting the
+    // few matches is cheaper.
+    const bool count_first = query.all_rooms && uses_fts(dialect, query.text);
+    if (count_first) page.total = count_rooms(*lease, dialect, query);
+
+    SearchPlan plan = query.all_rooms ? SearchPlan::kFromMatches : SearchPlan::kTestEachRow;
+    std::string walk_index;
+    if (count_first && page.total > walk_index_above_ && query.sort != RoomSort::kSeverity) {
+      plan = SearchPlan::kTestEachRow;
+      walk_index = query.sort == RoomSort::kCreated ? " INDEXED BY rooms_created"
+                                                    : " INDEXED BY rooms_last_activity";
+    }
+    if (!count_first || page.total > query.offset) {
       Params p;
       std::string sql = std::string("SELECT ") + kRoomColumns + ", m.role FROM ";
       if (query.all_rooms) {
-        sql += "rooms r LEFT JOIN room_members m ON m.room_id = r.room_id AND m.user_id = " +
-               p.add(query.viewer_id);
+        sql += "rooms r" + walk_index +
+               " LEFT JOIN room_members m ON m.room_id = r.room_id AND m.user_id = ";
+        sql += p.add(query.viewer_id);
       } else {
         sql += "room_members m JOIN rooms r ON r.room_id = m.room_id";
       }
-      sql += where_clause(dialect, query, p, !query.all_rooms);
+      sql += where_clause(dialect, query, p, !query.all_rooms, plan);
       sql += order_by(query.sort);
       sql += " LIMIT " + std::to_string(query.limit) + " OFFSET " + std::to_string(query.offset);
       page.items = fetch_rooms(*lease, sql, p, true);
+      fill_unread_counts(*lease, query.viewer_id, page.items);
     }
+    if (count_first) return page;
     const auto n = static_cast<std::int64_t>(page.items.size());
     if (n > 0 && n < query.limit) {
       page.total = query.offset + n;  // the last page: no need to count
-      return page;
+    } else {
+      page.total = count_rooms(*lease, dialect, query);
     }
-    Params p;
-    std::string sql =
-        query.all_rooms
-            ? "SELECT COUNT(*) FROM rooms r"
-            : "SELECT COUNT(*) FROM room_members m JOIN rooms r ON r.room_id = m.room_id";
-    sql += where_clause(dialect, query, p, !query.all_rooms);
-    long long total = 0;
-    soci::statement st(*lease);
-    st.exchange(soci::into(total));
-    p.bind(st);
-    st.alloc();
-    st.prepare(sql);
-    st.define_and_bind();
-    st.execute(true);
-    page.total = total;
     return page;
   });
 }
@@ -467,7 +534,7 @@ Result<RoomChange> SqlRoomStore::update(const Room& room, std::int64_t expected_
     auto lease = db_.acquire();
     soci::session& s = *lease;
     Transaction tx(lease);
-    auto claim = claim_seqs(s, room.room_id, batch.changes.size(), batch.at);
+    auto claim = claim_room_seqs(s, room.room_id, batch.changes.size(), batch.at);
     if (!claim) return claim.error();
     if (claim->version != expected_version) {
       return Error{
@@ -500,7 +567,7 @@ Result<RoomChange> SqlRoomStore::add_member(const Member& member, const EventBat
     auto lease = db_.acquire();
     soci::session& s = *lease;
     Transaction tx(lease);
-    auto claim = claim_seqs(s, member.room_id, batch.changes.size(), batch.at);
+    auto claim = claim_room_seqs(s, member.room_id, batch.changes.size(), batch.at);
     if (!claim) return claim.error();
     if (claim->status == "archived") return archived_error();
     if (role_in_tx(s, member.room_id, member.user_id)) {
@@ -526,7 +593,7 @@ Result<RoomChange> SqlRoomStore::set_role(const std::string& room_id, const std:
     auto lease = db_.acquire();
     soci::session& s = *lease;
     Transaction tx(lease);
-    auto claim = claim_seqs(s, room_id, batch.changes.size(), batch.at);
+    auto claim = claim_room_seqs(s, room_id, batch.changes.size(), batch.at);
     if (!claim) return claim.error();
     if (claim->status == "archived") return archived_error();
     auto current = role_in_tx(s, room_id, user_id);
@@ -550,7 +617,7 @@ Result<RoomChange> SqlRoomStore::remove_member(const std::string& room_id,
     auto lease = db_.acquire();
     soci::session& s = *lease;
     Transaction tx(lease);
-    auto claim = claim_seqs(s, room_id, batch.changes.size(), batch.at);
+    auto claim = claim_room_seqs(s, room_id, batch.changes.size(), batch.at);
     if (!claim) return claim.error();
     if (claim->status == "archived") return archived_error();
     auto current = role_in_tx(s, room_id, user_id);
@@ -574,7 +641,7 @@ Result<RoomChange> SqlRoomStore::transfer_ownership(
     auto lease = db_.acquire();
     soci::session& s = *lease;
     Transaction tx(lease);
-    auto claim = claim_seqs(s, room_id, batch.changes.size(), batch.at);
+    auto claim = claim_room_seqs(s, room_id, batch.changes.size(), batch.at);
     if (!claim) return claim.error();
     if (claim->status == "archived") return archived_error();
     if (!role_in_tx(s, room_id, to_user_id)) return not_a_member();

@@ -15,7 +15,11 @@ namespace tr::sql {
 
 class SqlRoomStore final : public RoomStore {
  public:
-  explicit SqlRoomStore(Database& db) : db_(db) {}
+  // An all-rooms text search on SQLite with more than `walk_index_above`
+  // matches walks the sort index instead of sorting every match (see
+  // list()); tests lower it to cover both plans with a few rooms.
+  explicit SqlRoomStore(Database& db, std::int64_t walk_index_above = 1000)
+      : db_(db), walk_index_above_(walk_index_above) {}
 
   // ports::RoomStore
   Result<RoomChange> create(const Room& room, const std::vector<Member>& members,
@@ -40,6 +44,7 @@ class SqlRoomStore final : public RoomStore {
 
  private:
   Database& db_;
+  const std::int64_t walk_index_above_;
 };
 
 }  // namespace tr::sql

@@ -22,6 +22,7 @@ inline Result<Actor> actor_of(const Request& req) {
   Actor actor;
   actor.user_id = req.principal->user_id;
   actor.username = req.principal->username;
+  actor.display_name = req.principal->display_name;
   actor.is_admin = req.principal->is_admin;
   actor.client_ip = req.remote_address;
   actor.user_agent = std::string(req.header("user-agent"));

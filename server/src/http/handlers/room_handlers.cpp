@@ -15,7 +15,13 @@ namespace {
 
 namespace json = boost::json;
 
-std::string etag(std::int64_t version) { return "\"" + std::to_string(version) + "\""; }
+// "3": an HTTP entity tag (quoted).
+std::string etag(std::int64_t version) {
+  std::string tag = std::to_string(version);
+  tag.insert(tag.begin(), '"');
+  tag.push_back('"');
+  return tag;
+}
 
 Response room_response(const RoomView& view, int status = 200) {
   Response r = json_value_response(room_json(view.room, view.role), status);
@@ -138,9 +144,7 @@ Response list_rooms(RoomService& rooms, Request& req, const Actor& actor) {
   items.reserve(page->items.size());
   for (const auto& view : page->items) {
     json::object item = room_json(view.room, view.role);
-    // TODO(realtime issue 5): the count of messages after the user's read
-    // position (POST /api/rooms/{id}/read); 0 until read positions exist.
-    item["unread_count"] = 0;
+    item["unread_count"] = view.unread_count;
     items.emplace_back(std::move(item));
   }
   json::object out{{"items", std::move(items)},

@@ -6,7 +6,7 @@
 #include "http/json_body.hpp"
 #include "http/problem.hpp"
 #include "http/query_params.hpp"
-#include "http/request_context.hpp"
+#include "http/handlers/actor_of.hpp"
 
 namespace tr::http {
 namespace {
@@ -37,7 +37,7 @@ void add_user_routes(Router& router, UserService& users, AuditLog& audit) {
     return json_value_response(boost::json::object{{"items", std::move(items)}});
   });
 
-  router.add("POST", "/api/admin/users", [&users](Request& req) {
+  router.add("POST", "/api/admin/users", with_actor([&users](Request& req, const Actor& actor) {
     if (auto refusal = forbidden_unless_admin(req); refusal.status) return refusal;
     auto body = parse_json_object(req);
     if (!body) return problem_response(body.error());
@@ -53,12 +53,12 @@ void add_user_routes(Router& router, UserService& users, AuditLog& audit) {
     if (!admin) return problem_response(admin.error());
     NewUser fields{*username, *password, display->value_or(""), email->value_or(""),
                    admin->value_or(false)};
-    auto created = users.create(acting_user(req), fields);
+    auto created = users.create(actor, fields);
     if (!created) return problem_response(created.error());
     return json_value_response(user_to_json(*created), 201);
-  });
+  }));
 
-  router.add("PATCH", "/api/admin/users/{user_id}", [&users](Request& req) {
+  router.add("PATCH", "/api/admin/users/{user_id}", with_actor([&users](Request& req, const Actor& actor) {
     if (auto refusal = forbidden_unless_admin(req); refusal.status) return refusal;
     auto body = parse_json_object(req);
     if (!body) return problem_response(body.error());
@@ -78,10 +78,10 @@ void add_user_routes(Router& router, UserService& users, AuditLog& audit) {
     changes.is_admin = *admin;
     changes.disabled = *disabled;
     changes.password = *password;
-    auto updated = users.update(acting_user(req), req.params["user_id"], changes);
+    auto updated = users.update(actor, req.params["user_id"], changes);
     if (!updated) return problem_response(updated.error());
     return json_value_response(user_to_json(*updated));
-  });
+  }));
 
   router.add("GET", "/api/admin/audit", [&audit](Request& req) {
     if (auto refusal = forbidden_unless_admin(req); refusal.status) return refusal;

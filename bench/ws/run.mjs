@@ -1,0 +1,297 @@
+// WebSocket benchmarks of issue 5 item 8 against a running server:
+//   idle        N authenticated, subscribed connections → server RSS per connection
+//   fanout      1 sender → S subscribers at R msg/s for T s → delivery latency, lost, duplicated
+//   throughput  K senders in M rooms, W sends in flight each → acknowledged msg/s
+//   catchup     C clients reconnect with since_seq after E missed events each → exact, p99
+// Prints one markdown table per scenario with the server's RSS and CPU (from
+// /proc/PID) and the core count. Progress goes to stderr.
+//
+// node run.mjs --url http://127.0.0.1:PORT --pid SERVER_PID --scenario idle|fanout|throughput|catchup
+//   [--quick] [--procs N] [--spread N] and per-scenario sizes (see DEFAULTS).
+import { fork } from 'node:child_process';
+import { availableParallelism } from 'node:os';
+import { api, must, pool, procStats, cpuPercent, sortedCopy, percentile, fmt, table, sleep } from './lib.mjs';
+
+const DEFAULTS = {
+  full: { connections: 10000, users: 200, rooms: 100, subscribers: 500, rate: 100, seconds: 30, senders: 50, tpRooms: 10, window: 8, tpSeconds: 10, clients: 1000, missed: 50, cuRooms: 20, cuUsers: 100, procs: 4, settle: 5, idleSeconds: 10 },
+  quick: { connections: 1000, users: 20, rooms: 10, subscribers: 100, rate: 100, seconds: 5, senders: 10, tpRooms: 2, window: 8, tpSeconds: 3, clients: 100, missed: 50, cuRooms: 4, cuUsers: 10, procs: 2, settle: 2, idleSeconds: 3 },
+};
+
+function parseArgs(argv) {
+  const a = { quick: false };
+  for (let i = 0; i < argv.length; i++) {
+    const k = argv[i];
+    if (!k.startsWith('--')) throw new Error(`unexpected argument ${k}`);
+    const key = k.slice(2);
+    if (key === 'quick') a.quick = true;
+    else a[key] = argv[++i];
+  }
+  const d = DEFAULTS[a.quick ? 'quick' : 'full'];
+  const o = { ...d };
+  for (const [k, v] of Object.entries(a)) if (k in d) o[k] = Number(v);
+  o.url = a.url;
+  o.pid = Number(a.pid);
+  o.scenario = a.scenario;
+  o.quick = a.quick;
+  o.spread = Number(a.spread ?? 50);
+  o.adminPassword = a['admin-password'] ?? process.env.TR_ADMIN_PASSWORD ?? 'bench-admin-password';
+  o.database = a.database ?? (process.env.TR_DATABASE_URL?.startsWith('postgres') ? 'PostgreSQL' : 'SQLite');
+  if (!o.url || !o.pid || !o.scenario) throw new Error('usage: run.mjs --url URL --pid PID --scenario idle|fanout|throughput|catchup [--quick]');
+  return o;
+}
+
+const opts = parseArgs(process.argv.slice(2));
+const log = (...m) => console.error(`[${new Date().toISOString().slice(11, 19)}] ${opts.scenario}:`, ...m);
+const cores = availableParallelism();
+const MB = (kb) => fmt(kb / 1024, 1);
+
+// ---- workers -------------------------------------------------------------------
+class Worker {
+  constructor(i) {
+    this.i = i;
+    this.child = fork(new URL('./worker.mjs', import.meta.url).pathname, [], { serialization: 'advanced', stdio: ['ignore', 'inherit', 'inherit', 'ipc'] });
+    this.pending = new Map();
+    this.seq = 0;
+    this.child.on('message', (m) => {
+      const p = this.pending.get(m.id);
+      if (!p) return;
+      this.pending.delete(m.id);
+      if (m.ok) p.resolve(m.result);
+      else p.reject(new Error(`worker ${i}: ${m.error}`));
+    });
+    this.child.on('exit', (code) => {
+      for (const p of this.pending.values()) p.reject(new Error(`worker ${i} exited with ${code}`));
+      this.pending.clear();
+    });
+  }
+
+  call(cmd, args = {}, timeoutMs = 600000) {
+    const id = ++this.seq;
+    return new Promise((resolve, reject) => {
+      const timer = setTimeout(() => {
+        this.pending.delete(id);
+        reject(new Error(`worker ${this.i}: ${cmd} timed out after ${timeoutMs} ms`));
+      }, timeoutMs);
+      this.pending.set(id, {
+        resolve: (v) => (clearTimeout(timer), resolve(v)),
+        reject: (e) => (clearTimeout(timer), reject(e)),
+      });
+      this.child.send({ id, cmd, ...args });
+    });
+  }
+
+  stop() {
+    this.child.kill('SIGTERM');
+  }
+}
+
+const workers = [];
+function startWorkers(n) {
+  for (let i = 0; i < n; i++) workers.push(new Worker(i));
+  return workers;
+}
+const all = (cmd, argsFor = () => ({}), timeoutMs) => Promise.all(workers.map((w, i) => w.call(cmd, argsFor(i), timeoutMs)));
+const split = (items, n) => Array.from({ length: n }, (_, i) => items.filter((_, k) => k % n === i));
+
+async function loadgenCpu() {
+  const r = await all('cpu');
+  return { cpuSec: r.reduce((s, x) => s + x.cpuSec, 0), at: Date.now() };
+}
+
+// ---- setup through the API --------------------------------------------------------
+const prefix = `b${Date.now().toString(36)}${Math.floor(Math.random() * 1e4)}`;
+let adminToken;
+
+async function adminLogin() {
+  const r = await must(api(opts.url, 'POST', '/api/auth/login', { body: { username: 'admin', password: opts.adminPassword } }), 'admin login (set TR_ADMIN_PASSWORD to the admin password of this database)');
+  adminToken = r.access_token;
+}
+
+// Creates n users and logs each in once: [{username, token, user_id}].
+async function makeUsers(n, tag) {
+  const names = Array.from({ length: n }, (_, i) => `${prefix}${tag}${i}`);
+  const t0 = Date.now();
+  const out = await pool(names, 4, async (username) => {
+    const password = `${username}-pw-123`;
+    const user = await must(api(opts.url, 'POST', '/api/admin/users', { token: adminToken, body: { username, password, display_name: username } }), `create ${username}`);
+    const s = await must(api(opts.url, 'POST', '/api/auth/login', { body: { username, password } }), `login ${username}`);
+    return { username, token: s.access_token, user_id: user.user_id };
+  });
+  log(`${n} users created and logged in (${Date.now() - t0} ms)`);
+  return out;
+}
+
+// A room owned by the admin with the given users as editors.
+async function makeRoom(title, users) {
+  const room = await must(api(opts.url, 'POST', '/api/rooms', {
+    token: adminToken,
+    body: { title, incident_type: 'equipment_failure', severity: 'high', location: 'bench', members: users.map((u) => ({ username: u.username, role: 'editor' })) },
+  }), `create room ${title}`);
+  return room;
+}
+
+async function roomLastSeq(roomId) {
+  return (await must(api(opts.url, 'GET', `/api/rooms/${roomId}`, { token: adminToken }), 'get room')).last_seq;
+}
+
+// ---- scenarios -----------------------------------------------------------------------
+async function idle() {
+  const n = opts.connections;
+  const users = await makeUsers(opts.users, 'i');
+  const rooms = [];
+  for (let r = 0; r < opts.rooms; r++) rooms.push(await makeRoom(`idle ${r}`, users.filter((_, u) => u % opts.rooms === r)));
+  const specs = Array.from({ length: n }, (_, i) => {
+    const u = i % users.length;
+    return { index: i, token: users[u].token, room_id: rooms[u % rooms.length].room_id };
+  });
+  startWorkers(opts.procs);
+  await sleep(1000);
+  const s0 = procStats(opts.pid);
+  log(`opening ${n} connections from ${opts.procs} processes (server RSS ${MB(s0.rssKb)} MB)`);
+  const parts = split(specs, workers.length);
+  const opened = await all('open', (i) => ({ base: opts.url, specs: parts[i], concurrency: 64, spread: opts.spread }));
+  const ok = opened.reduce((s, r) => s + r.opened, 0);
+  const failed = opened.reduce((s, r) => s + r.failed, 0);
+  const errors = opened.flatMap((r) => r.errors).slice(0, 3);
+  const openMs = Math.max(...opened.map((r) => r.ms));
+  log(`${ok} open, ${failed} failed in ${openMs} ms ${errors.length ? JSON.stringify(errors) : ''}`);
+  await sleep(opts.settle * 1000);
+  const s1 = procStats(opts.pid);
+  const l1 = await loadgenCpu();
+  await sleep(opts.idleSeconds * 1000);
+  const s2 = procStats(opts.pid);
+  const l2 = await loadgenCpu();
+  const still = (await all('openCount')).reduce((s, r) => s + r.open, 0);
+  const perConn = ok ? (s1.rssKb - s0.rssKb) / ok : NaN;
+  console.log(table(`idle: ${n} authenticated, subscribed WebSocket connections (target ≤ 4 KB server memory per connection)`,
+    ['connections open', 'failed', 'still open after idle', 'open time s', 'server RSS at start MB', 'server RSS after setup MB', 'server RSS with connections MB', 'KB per connection', 'server CPU % while idle', 'server threads', 'load-gen CPU %', 'cores'],
+    [[ok, failed, still, fmt(openMs / 1000, 1), MB(startStats.rssKb), MB(s0.rssKb), MB(s1.rssKb), fmt(perConn, 2), fmt(cpuPercent(s1, s2), 1), s2.threads, fmt(cpuPercent(l1, l2), 1), cores]]));
+  await all('closeAll');
+}
+
+async function fanout() {
+  const count = Math.round(opts.rate * opts.seconds);
+  const subUsers = await makeUsers(Math.max(1, Math.ceil(opts.subscribers / 10)), 'f');
+  const [sender] = await makeUsers(1, 's');
+  const room = await makeRoom('fan-out', [...subUsers, sender]);
+  const specs = Array.from({ length: opts.subscribers }, (_, i) => ({ index: i, token: subUsers[i % subUsers.length].token, room_id: room.room_id }));
+  startWorkers(Math.max(2, Math.min(opts.procs, 3)));
+  const receivers = workers.slice(1);
+  const parts = split(specs, receivers.length);
+  const opened = await Promise.all(receivers.map((w, i) => w.call('open', { base: opts.url, specs: parts[i], concurrency: 64, spread: opts.spread, track: 'fanout', expected: count })));
+  const ok = opened.reduce((s, r) => s + r.opened, 0);
+  log(`${ok} subscribers open (${opened.reduce((s, r) => s + r.failed, 0)} failed); sending ${count} messages at ${opts.rate}/s`);
+  await sleep(1000);
+  const s0 = procStats(opts.pid);
+  const l0 = await loadgenCpu();
+  const sent = await workers[0].call('sendRate', { base: opts.url, token: sender.token, room_id: room.room_id, rate: opts.rate, count });
+  const s1 = procStats(opts.pid);
+  const l1 = await loadgenCpu();
+  // Let the last deliveries arrive (bounded).
+  const expected = sent.acked.length * ok;
+  let stats;
+  for (let k = 0; k < 50; k++) {
+    await sleep(200);
+    stats = await Promise.all(receivers.map((w) => w.call('fanoutStats', { acked: sent.acked })));
+    if (stats.reduce((s, r) => s + r.distinct, 0) >= expected) break;
+  }
+  const delivered = stats.reduce((s, r) => s + r.distinct, 0);
+  const lost = stats.reduce((s, r) => s + r.lost, 0);
+  const dups = stats.reduce((s, r) => s + r.dups, 0);
+  const closed = stats.reduce((s, r) => s + r.closed, 0);
+  const lat = sortedCopy(stats.flatMap((r) => Array.from(r.latencies)));
+  const errs = Object.entries(sent.errors).map(([k, v]) => `${k}:${v}`).join(' ') || '0';
+  console.log(table(`fan-out: 1 sender → ${ok} subscribers, ${opts.rate} msg/s for ${opts.seconds} s (targets p50 ≤ 3 ms, p99 ≤ 15 ms, 0 lost, 0 duplicated)`,
+    ['subscribers', 'sent', 'acked', 'send errors', 'deliveries expected', 'delivered', 'lost', 'duplicated', 'subscribers closed', 'p50 ms', 'p99 ms', 'max ms', 'server CPU %', 'server RSS MB', 'server peak RSS MB', 'load-gen CPU %', 'cores'],
+    [[ok, sent.sent, sent.acked.length, errs, expected, delivered, lost, dups, closed, fmt(percentile(lat, 50), 2), fmt(percentile(lat, 99), 2), fmt(lat.at(-1), 2),
+      fmt(cpuPercent(s0, s1), 1), MB(s1.rssKb), MB(s1.hwmKb), fmt(cpuPercent(l0, l1), 1), cores]]));
+  await Promise.all(receivers.map((w) => w.call('closeAll')));
+}
+
+async function throughput() {
+  const users = await makeUsers(opts.senders, 't');
+  const rooms = [];
+  for (let r = 0; r < opts.tpRooms; r++) rooms.push(await makeRoom(`throughput ${r}`, users.filter((_, u) => u % opts.tpRooms === r)));
+  const senders = users.map((u, i) => ({ index: i, token: u.token, room_id: rooms[i % rooms.length].room_id }));
+  startWorkers(Math.max(1, Math.min(opts.procs, 2)));
+  const parts = split(senders, workers.length);
+  const warmupMs = 1000;
+  const run = all('throughput', (i) => ({ base: opts.url, senders: parts[i], window: opts.window, warmupMs, durationMs: opts.tpSeconds * 1000, spread: opts.spread }));
+  await sleep(warmupMs);
+  const s0 = procStats(opts.pid);
+  const l0 = await loadgenCpu();
+  await sleep(opts.tpSeconds * 1000);
+  const s1 = procStats(opts.pid);
+  const l1 = await loadgenCpu();
+  const res = await run;
+  const acked = res.reduce((s, r) => s + r.acked, 0);
+  const lat = sortedCopy(res.flatMap((r) => Array.from(r.latencies)));
+  const errors = {};
+  for (const r of res) for (const [k, v] of Object.entries(r.errors)) errors[k] = (errors[k] ?? 0) + v;
+  const errs = Object.entries(errors).map(([k, v]) => `${k}:${v}`).join(' ') || '0';
+  // Spot check: the stored log has no gaps in one room.
+  const last = await roomLastSeq(rooms[0].room_id);
+  console.log(table(`throughput: ${opts.senders} senders in ${opts.tpRooms} rooms, ${opts.window} in flight each, ack after commit, ${opts.database} (target ≥ 20,000/s SQLite, ≥ 5,000/s PostgreSQL)`,
+    ['database', 'senders', 'rooms', 'seconds', 'acked in window', 'acked msg/s', 'ack p50 ms', 'ack p99 ms', 'errors', 'room 0 last_seq', 'server CPU %', 'server RSS MB', 'load-gen CPU %', 'cores'],
+    [[opts.database, opts.senders, opts.tpRooms, opts.tpSeconds, acked, fmt(acked / opts.tpSeconds, 0), fmt(percentile(lat, 50), 2), fmt(percentile(lat, 99), 2), errs, last,
+      fmt(cpuPercent(s0, s1), 1), MB(s1.rssKb), fmt(cpuPercent(l0, l1), 1), cores]]));
+}
+
+async function catchup() {
+  const users = await makeUsers(opts.cuUsers, 'c');
+  const roomSenders = await makeUsers(opts.cuRooms, 'cs');
+  const rooms = [];
+  for (let r = 0; r < opts.cuRooms; r++) rooms.push(await makeRoom(`catch-up ${r}`, [...users.filter((_, u) => u % opts.cuRooms === r), roomSenders[r]]));
+  const specs = Array.from({ length: opts.clients }, (_, i) => {
+    const u = i % users.length;
+    return { index: i, token: users[u].token, room_id: rooms[u % rooms.length].room_id };
+  });
+  startWorkers(opts.procs);
+  const parts = split(specs, workers.length);
+  // 1. Everyone is connected and subscribed, and remembers last_seq.
+  const opened = await all('open', (i) => ({ base: opts.url, specs: parts[i], concurrency: 64, spread: opts.spread }));
+  const since = new Map(opened.flatMap((r) => r.lastSeqs));
+  log(`${since.size} clients subscribed; disconnecting`);
+  await all('closeAll');
+  // 2. While they are away, each room gets `missed` new events.
+  await Promise.all(rooms.map((room, r) => workers[r % workers.length].call('sendRate', { base: opts.url, token: roomSenders[r].token, room_id: room.room_id, rate: 200, count: opts.missed })));
+  const targets = new Map();
+  for (const room of rooms) targets.set(room.room_id, await roomLastSeq(room.room_id));
+  const cuSpecs = specs.filter((s) => since.has(s.index)).map((s) => ({ ...s, since: since.get(s.index), target: targets.get(s.room_id) }));
+  const missedEach = [...new Set(cuSpecs.map((s) => s.target - s.since))].join('/');
+  log(`${cuSpecs.length} clients reconnect at once with since_seq (${missedEach} missed events each)`);
+  // 3. All reconnect at once.
+  const s0 = procStats(opts.pid);
+  const l0 = await loadgenCpu();
+  const t0 = Date.now();
+  const cparts = split(cuSpecs, workers.length);
+  const res = await all('catchup', (i) => ({ base: opts.url, specs: cparts[i], spread: opts.spread, timeoutMs: 60000 }));
+  const wall = Date.now() - t0;
+  const s1 = procStats(opts.pid);
+  const l1 = await loadgenCpu();
+  const d = sortedCopy(res.flatMap((r) => Array.from(r.durations)));
+  const exact = res.reduce((s, r) => s + r.exact, 0);
+  const inexact = res.reduce((s, r) => s + r.inexact, 0);
+  const failed = res.reduce((s, r) => s + r.failed, 0);
+  const errors = res.flatMap((r) => r.errors).slice(0, 3);
+  if (errors.length) log('errors:', JSON.stringify(errors));
+  console.log(table(`catch-up: ${cuSpecs.length} clients reconnect with since_seq after ${missedEach} missed events each (target: all exact, p99 ≤ 2 s)`,
+    ['clients', 'missed each', 'caught up exactly', 'inexact', 'failed', 'p50 ms', 'p99 ms', 'max ms', 'all done s', 'server CPU %', 'server RSS MB', 'load-gen CPU %', 'cores'],
+    [[cuSpecs.length, missedEach, exact, inexact, failed, fmt(percentile(d, 50), 1), fmt(percentile(d, 99), 1), fmt(d.at(-1), 1), fmt(wall / 1000, 2),
+      fmt(cpuPercent(s0, s1), 1), MB(s1.rssKb), fmt(cpuPercent(l0, l1), 1), cores]]));
+}
+
+const scenarios = { idle, fanout, throughput, catchup };
+const startStats = procStats(opts.pid); // the fresh server, before any setup
+let status = 0;
+try {
+  if (!scenarios[opts.scenario]) throw new Error(`unknown scenario ${opts.scenario}`);
+  await adminLogin();
+  await scenarios[opts.scenario]();
+} catch (e) {
+  console.error(`${opts.scenario} failed: ${e.stack ?? e}`);
+  status = 1;
+} finally {
+  for (const w of workers) w.stop();
+}
+process.exit(status);
