@@ -130,6 +130,12 @@ class WsConnection final : public realtime::Connection,
       }
       if (!frame) {
         wake_.expires_at(asio::steady_timer::time_point::max());
+        writer_waiting_ = true;
+        // A frame queued between the check above and now must not be missed.
+        if (has_work()) {
+          writer_waiting_ = false;
+          continue;
+        }
         co_await wake_.async_wait(kTuple);
         continue;
       }
@@ -158,8 +164,15 @@ class WsConnection final : public realtime::Connection,
   }
 
  private:
+  // Wakes the writer if it waits for frames (one post per wait, not per frame).
   void wake() {
+    if (!writer_waiting_.exchange(false)) return;
     asio::post(ws_.get_executor(), [self = shared_from_this()] { self->wake_.cancel(); });
+  }
+
+  bool has_work() const {
+    std::lock_guard lock(mu_);
+    return !queue_.empty() || closing_;
   }
 
   bool drained_locked() const {
@@ -168,6 +181,7 @@ class WsConnection final : public realtime::Connection,
 
   WsStream ws_;
   asio::steady_timer wake_;  // used on the strand only
+  std::atomic<bool> writer_waiting_{false};
   const WebSocketOptions& options_;
   realtime::ConnectionInfo info_;
 

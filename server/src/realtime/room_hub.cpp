@@ -267,9 +267,8 @@ void RoomHub::publish(const RoomEvent& event) {
     for (const auto& [rid, f] : broadcasts) broadcast(rid, f, true);
   }
 
-  // room_activity: every connected member, subscribed or not (unread badges).
-  const Frame activity = make_frame(boost::json::serialize(boost::json::object{
-      {"type", "room_activity"}, {"room_id", event.room_id}, {"last_seq", event.seq}}));
+  // room_activity: connected members not subscribed to the room (unread
+  // badges); subscribers have just received the event itself.
   std::vector<std::shared_ptr<Connection>> targets;
   const auto members = members_of(event.room_id);
   {
@@ -279,11 +278,14 @@ void RoomHub::publish(const RoomEvent& event) {
       if (user == by_user_.end()) continue;
       for (auto id : user->second) {
         auto conn = connections_.find(id);
-        if (conn == connections_.end()) continue;
+        if (conn == connections_.end() || conn->second.rooms.count(event.room_id)) continue;
         if (auto c = conn->second.conn.lock()) targets.push_back(std::move(c));
       }
     }
   }
+  if (targets.empty()) return;
+  const Frame activity = make_frame(boost::json::serialize(boost::json::object{
+      {"type", "room_activity"}, {"room_id", event.room_id}, {"last_seq", event.seq}}));
   for (const auto& c : targets) c->send(activity, true);
 }
 

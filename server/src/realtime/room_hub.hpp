@@ -13,7 +13,7 @@
 // Also: presence (a user's first subscription to a room → online, last one
 // gone → offline), typing (throttled, expiring after 5 s with an explicit
 // is_typing:false), room_activity to every connected member of the room
-// (subscribed or not), closing a revoked session's connections (4401) and
+// who is not subscribed to it (subscribers get the event itself), closing a revoked session's connections (4401) and
 // stopping delivery to removed members at once.
 //
 // Thread-safe. Never blocks on a connection (Connection::send queues) and
