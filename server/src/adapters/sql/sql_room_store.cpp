@@ -562,14 +562,33 @@ Result<RoomChange> SqlRoomStore::update(const Room& room, std::int64_t expected_
   });
 }
 
-Result<RoomChange> SqlRoomStore::add_member(const Member& member, const EventBatch& batch) {
-  return guarded("rooms.add_member", [&]() -> Result<RoomChange> {
-    auto lease = db_.acquire();
+namespace {
+
+// The frame every membership change shares: one transaction that claims the
+// room's next seqs (refused for archived rooms), runs `change` (which returns
+// an error to refuse, nullopt to go on), appends `batch` and commits.
+template <class Change>
+Result<RoomChange> change_members(Database& db, const char* operation, const std::string& room_id,
+                                  const EventBatch& batch, Change&& change) {
+  return guarded(operation, [&]() -> Result<RoomChange> {
+    auto lease = db.acquire();
     soci::session& s = *lease;
     Transaction tx(lease);
-    auto claim = claim_room_seqs(s, member.room_id, batch.changes.size(), batch.at);
+    auto claim = claim_room_seqs(s, room_id, batch.changes.size(), batch.at);
     if (!claim) return claim.error();
     if (claim->status == "archived") return archived_error();
+    if (std::optional<Error> refused = change(s)) return *refused;
+    RoomChange out = append_events(s, room_id, claim->last_seq, batch);
+    tx.commit();
+    return out;
+  });
+}
+
+}  // namespace
+
+Result<RoomChange> SqlRoomStore::add_member(const Member& member, const EventBatch& batch) {
+  return change_members(db_, "rooms.add_member", member.room_id, batch,
+                        [&](soci::session& s) -> std::optional<Error> {
     if (role_in_tx(s, member.room_id, member.user_id)) {
       return Error{ErrorCode::kConflict, "that user is already a member of this room", "username"};
     }
@@ -581,21 +600,14 @@ Result<RoomChange> SqlRoomStore::add_member(const Member& member, const EventBat
         soci::use(member.added_by);
     s << "UPDATE rooms SET member_count = member_count + 1 WHERE room_id = :r",
         soci::use(member.room_id);
-    RoomChange out = append_events(s, member.room_id, claim->last_seq, batch);
-    tx.commit();
-    return out;
+    return std::nullopt;
   });
 }
 
 Result<RoomChange> SqlRoomStore::set_role(const std::string& room_id, const std::string& user_id,
                                           Role role, const EventBatch& batch) {
-  return guarded("rooms.set_role", [&]() -> Result<RoomChange> {
-    auto lease = db_.acquire();
-    soci::session& s = *lease;
-    Transaction tx(lease);
-    auto claim = claim_room_seqs(s, room_id, batch.changes.size(), batch.at);
-    if (!claim) return claim.error();
-    if (claim->status == "archived") return archived_error();
+  return change_members(db_, "rooms.set_role", room_id, batch,
+                        [&](soci::session& s) -> std::optional<Error> {
     auto current = role_in_tx(s, room_id, user_id);
     if (!current) return not_a_member();
     if (*current == Role::kOwner && role != Role::kOwner && owner_count(s, room_id) <= 1) {
@@ -604,22 +616,15 @@ Result<RoomChange> SqlRoomStore::set_role(const std::string& room_id, const std:
     const std::string new_role(to_string(role));
     s << "UPDATE room_members SET role = :role WHERE room_id = :r AND user_id = :u",
         soci::use(new_role), soci::use(room_id), soci::use(user_id);
-    RoomChange out = append_events(s, room_id, claim->last_seq, batch);
-    tx.commit();
-    return out;
+    return std::nullopt;
   });
 }
 
 Result<RoomChange> SqlRoomStore::remove_member(const std::string& room_id,
                                                const std::string& user_id,
                                                const EventBatch& batch) {
-  return guarded("rooms.remove_member", [&]() -> Result<RoomChange> {
-    auto lease = db_.acquire();
-    soci::session& s = *lease;
-    Transaction tx(lease);
-    auto claim = claim_room_seqs(s, room_id, batch.changes.size(), batch.at);
-    if (!claim) return claim.error();
-    if (claim->status == "archived") return archived_error();
+  return change_members(db_, "rooms.remove_member", room_id, batch,
+                        [&](soci::session& s) -> std::optional<Error> {
     auto current = role_in_tx(s, room_id, user_id);
     if (!current) return not_a_member();
     if (*current == Role::kOwner && owner_count(s, room_id) <= 1) {
@@ -628,22 +633,15 @@ Result<RoomChange> SqlRoomStore::remove_member(const std::string& room_id,
     s << "DELETE FROM room_members WHERE room_id = :r AND user_id = :u", soci::use(room_id),
         soci::use(user_id);
     s << "UPDATE rooms SET member_count = member_count - 1 WHERE room_id = :r", soci::use(room_id);
-    RoomChange out = append_events(s, room_id, claim->last_seq, batch);
-    tx.commit();
-    return out;
+    return std::nullopt;
   });
 }
 
 Result<RoomChange> SqlRoomStore::transfer_ownership(
     const std::string& room_id, const std::string& to_user_id,
     const std::optional<std::string>& demote_user_id, const EventBatch& batch) {
-  return guarded("rooms.transfer_ownership", [&]() -> Result<RoomChange> {
-    auto lease = db_.acquire();
-    soci::session& s = *lease;
-    Transaction tx(lease);
-    auto claim = claim_room_seqs(s, room_id, batch.changes.size(), batch.at);
-    if (!claim) return claim.error();
-    if (claim->status == "archived") return archived_error();
+  return change_members(db_, "rooms.transfer_ownership", room_id, batch,
+                        [&](soci::session& s) -> std::optional<Error> {
     if (!role_in_tx(s, room_id, to_user_id)) return not_a_member();
     s << "UPDATE room_members SET role = 'owner' WHERE room_id = :r AND user_id = :u",
         soci::use(room_id), soci::use(to_user_id);
@@ -651,9 +649,7 @@ Result<RoomChange> SqlRoomStore::transfer_ownership(
       s << "UPDATE room_members SET role = 'editor' WHERE room_id = :r AND user_id = :u",
           soci::use(room_id), soci::use(*demote_user_id);
     }
-    RoomChange out = append_events(s, room_id, claim->last_seq, batch);
-    tx.commit();
-    return out;
+    return std::nullopt;
   });
 }
 
