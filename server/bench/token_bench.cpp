@@ -8,8 +8,8 @@
 namespace tr {
 namespace {
 
-void BM_VerifyAccessToken(benchmark::State& state) {
-  JwtTokenSigner signer("benchmark-secret-0123456789abcdef");
+// Verifies one token over and over with `signer`.
+void verify_repeatedly(benchmark::State& state, JwtTokenSigner& signer) {
   const EpochMs now = 1'800'000'000'000;
   const std::string token =
       signer.sign(AccessClaims{"user-123", "session-456", "jti-789", false, now, now + 900'000});
@@ -19,7 +19,20 @@ void BM_VerifyAccessToken(benchmark::State& state) {
   }
   state.SetItemsProcessed(state.iterations());
 }
+
+// A token seen before (every request after a client's first): the verified-token cache.
+void BM_VerifyAccessToken(benchmark::State& state) {
+  JwtTokenSigner signer("benchmark-secret-0123456789abcdef");
+  verify_repeatedly(state, signer);
+}
 BENCHMARK(BM_VerifyAccessToken);
+
+// A token seen for the first time: the full libjwt decode and HMAC check.
+void BM_VerifyAccessTokenFirstSight(benchmark::State& state) {
+  JwtTokenSigner signer("benchmark-secret-0123456789abcdef", {}, /*cache_capacity=*/0);
+  verify_repeatedly(state, signer);
+}
+BENCHMARK(BM_VerifyAccessTokenFirstSight);
 
 void BM_SignAccessToken(benchmark::State& state) {
   JwtTokenSigner signer("benchmark-secret-0123456789abcdef");

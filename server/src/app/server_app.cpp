@@ -119,7 +119,7 @@ int run_server(const Config& config) {
         return http::json_response(R"({"name":"task-reporter","version":"0.1.0"})");
       },
       http::RouteOptions{.is_public = true});
-  http::add_auth_routes(router, *c->auth, *c->user_service);
+  http::add_auth_routes(router, *c->auth);
   http::add_user_routes(router, *c->user_service, *c->audit);
   http::add_room_routes(router, *c->room_service);
   http::add_template_routes(router, *c->template_service);
@@ -164,7 +164,9 @@ int run_server(const Config& config) {
   AuthService& auth = *c->auth;
   http::HttpServer server(
       options, router, workers, metrics,
-      [&auth](const http::Request& req) { return http::authenticate_request(auth, req); },
+      [&auth](const http::Request& req, bool may_block) {
+        return http::authenticate_request(auth, req, may_block);
+      },
       [&app_files](const http::Request& req) { return app_files.serve(req); }, &realtime_endpoint);
   try {
     server.listen();

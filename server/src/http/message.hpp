@@ -17,6 +17,7 @@ struct Principal {
   std::string user_id;
   std::string username;
   std::string display_name;
+  std::string email;
   std::string session_id;
   bool is_admin = false;
 };

@@ -8,6 +8,7 @@ AuthContext auth_context_of(const Request& req) {
     c.user_id = req.principal->user_id;
     c.username = req.principal->username;
     c.display_name = req.principal->display_name;
+    c.email = req.principal->email;
     c.session_id = req.principal->session_id;
     c.is_admin = req.principal->is_admin;
   }

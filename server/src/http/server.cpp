@@ -133,10 +133,26 @@ struct HttpServer::Impl {
   // Authentication and the handler, on the worker pool.
   Response run_route(const Route& route, Request& req) {
     if (!route.options.is_public) {
-      auto principal = authenticate(req);
-      if (!principal) return problem_response(principal.error());
-      req.principal = std::move(*principal);
+      auto principal = authenticate(req, true);
+      if (!*principal) return problem_response(principal->error());
+      req.principal = std::move(**principal);
     }
+    return call_handler(route, req);
+  }
+
+  // An inline route on the I/O thread, or nullopt when its authentication
+  // needs the worker pool (the session is not cached).
+  std::optional<Response> try_inline(const Route& route, Request& req) {
+    if (!route.options.is_public) {
+      auto principal = authenticate(req, false);
+      if (!principal) return std::nullopt;
+      if (!*principal) return problem_response(principal->error());
+      req.principal = std::move(**principal);
+    }
+    return call_handler(route, req);
+  }
+
+  Response call_handler(const Route& route, Request& req) {
     try {
       return route.handler(req);
     } catch (const std::exception& e) {
@@ -296,8 +312,10 @@ struct HttpServer::Impl {
         keep_alive = false;
         linger = true;
       } else if (route) {
-        if (route->options.run_inline) {
-          response = run_route(*route, req);
+        std::optional<Response> inline_response;
+        if (route->options.run_inline) inline_response = try_inline(*route, req);
+        if (inline_response) {
+          response = std::move(*inline_response);
         } else {
           auto work = [this, route, &req] { return run_route(*route, req); };
           response = co_await on_workers(std::move(work));

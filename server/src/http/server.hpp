@@ -36,8 +36,10 @@ struct ServerOptions {
   std::chrono::milliseconds shutdown_grace{10'000};
 };
 
-// Verifies the bearer token of a request (runs on the worker pool).
-using Authenticator = std::function<Result<Principal>(const Request&)>;
+// Verifies the bearer token of a request. With may_block (on the worker pool)
+// it always answers; without (on an I/O thread, for inline routes) it answers
+// from memory or returns nullopt, and the request moves to the worker pool.
+using Authenticator = std::function<std::optional<Result<Principal>>(const Request&, bool may_block)>;
 // Answers GET/HEAD requests no route matched outside the API (static app).
 using Fallback = std::function<Response(const Request&)>;
 

@@ -62,7 +62,9 @@ std::string JwtTokenSigner::key_id_for(const std::string& secret) {
   return sha256_hex("kid:" + secret).substr(0, 12);
 }
 
-JwtTokenSigner::JwtTokenSigner(std::string secret, std::vector<std::string> previous) {
+JwtTokenSigner::JwtTokenSigner(std::string secret, std::vector<std::string> previous,
+                               std::size_t cache_capacity) {
+  if (cache_capacity > 0) cache_.emplace(cache_capacity);
   current_kid_ = key_id_for(secret);
   keys_[current_kid_] = std::move(secret);
   for (auto& p : previous) {
@@ -95,6 +97,14 @@ std::string JwtTokenSigner::sign(const AccessClaims& c) {
 
 Result<AccessClaims> JwtTokenSigner::verify(std::string_view token, EpochMs now) {
   if (token.empty() || token.size() > 4096) return invalid("malformed access token");
+  if (!cache_) return decode(token, now);
+  if (auto known = cache_->find(token, now)) return *known;
+  auto claims = decode(token, now);
+  if (claims) cache_->remember(token, *claims, now);
+  return claims;
+}
+
+Result<AccessClaims> JwtTokenSigner::decode(std::string_view token, EpochMs now) {
   auto key_it = keys_.find(header_kid(token));
   if (key_it == keys_.end()) return invalid("access token signed with an unknown key");
   const std::string& key = key_it->second;

@@ -3,12 +3,16 @@
 // key id (`kid` header, derived from the key) so keys can rotate: tokens
 // signed with a previous key still verify while that key is configured.
 // Claims: sub, sid, jti, adm, iat, exp, aud, iss; header typ "JWT".
+// Verified tokens are remembered (VerifiedTokenCache), so a client's repeat
+// requests skip the decode; `cache_capacity` 0 turns that off.
 // Thread-safe (keys are fixed after construction).
 
 #include <map>
+#include <optional>
 #include <string>
 #include <vector>
 
+#include "adapters/crypto/verified_token_cache.hpp"
 #include "ports/token_signer.hpp"
 
 namespace tr {
@@ -16,7 +20,8 @@ namespace tr {
 class JwtTokenSigner final : public TokenSigner {
  public:
   // `secret` signs new tokens; `previous` secrets are accepted for verification.
-  explicit JwtTokenSigner(std::string secret, std::vector<std::string> previous = {});
+  explicit JwtTokenSigner(std::string secret, std::vector<std::string> previous = {},
+                          std::size_t cache_capacity = 16384);
 
   // ports::TokenSigner
   std::string sign(const AccessClaims& claims) override;
@@ -28,7 +33,10 @@ class JwtTokenSigner final : public TokenSigner {
 
  private:
   std::string current_kid_;
+  Result<AccessClaims> decode(std::string_view token, EpochMs now);
+
   std::map<std::string, std::string> keys_;  // kid -> secret
+  std::optional<VerifiedTokenCache> cache_;
 };
 
 }  // namespace tr

@@ -6,6 +6,7 @@
 #include <boost/url/parse.hpp>
 
 #include <filesystem>
+#include <mutex>
 #include <stdexcept>
 
 namespace tr::sql {
@@ -14,6 +15,19 @@ namespace {
 constexpr std::string_view kSqlitePrefix = "sqlite://";
 
 bool starts_with(const std::string& s, std::string_view p) { return s.rfind(p, 0) == 0; }
+
+// Process-wide SQLite settings, before the first connection opens: no global
+// memory statistics (a mutex taken on every allocation, shared by all
+// connections) and no per-connection mutexes (the pool lends a connection to
+// one thread at a time).
+void configure_sqlite_library() {
+  static std::once_flag once;
+  std::call_once(once, [] {
+    // SQLITE_MISUSE when the library is already initialised: keep its defaults.
+    (void)sqlite_api::sqlite3_config(SQLITE_CONFIG_MEMSTATUS, 0);
+    (void)sqlite_api::sqlite3_config(SQLITE_CONFIG_MULTITHREAD);
+  });
+}
 
 void configure_sqlite(soci::session& s) {
   s << "PRAGMA journal_mode = WAL";
@@ -55,6 +69,8 @@ std::string pg_conninfo(const std::string& url) {
 
 Lease::Lease(Database& db, std::size_t slot)
     : db_(db), slot_(slot), session_(&db.pool_->at(slot)) {}
+
+StatementCache& Lease::statements() const { return *db_.caches_[slot_]; }
 
 Lease::~Lease() {
   db_.pool_->give_back(slot_);
@@ -106,6 +122,7 @@ std::unique_ptr<Database> Database::open(const std::string& url, std::size_t poo
     auto parent = std::filesystem::path(path).parent_path();
     std::error_code ec;
     if (!parent.empty()) std::filesystem::create_directories(parent, ec);
+    configure_sqlite_library();
     db.reset(new Database(Dialect::kSqlite, pool_size));
     connect = "db=\"" + path + "\" timeout=10";
     factory = &soci::sqlite3;
@@ -128,6 +145,7 @@ std::unique_ptr<Database> Database::open(const std::string& url, std::size_t poo
       for (auto& c : why) if (c == '\n') c = ' ';
       throw std::runtime_error("cannot open database " + redact(url) + ": " + why);
     }
+    db->caches_.push_back(std::make_unique<StatementCache>(s, db->is_sqlite()));
   }
   return db;
 }

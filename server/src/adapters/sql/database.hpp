@@ -10,8 +10,11 @@
 #include <cstddef>
 #include <memory>
 #include <string>
+#include <vector>
 
 #include <soci/soci.h>
+
+#include "adapters/sql/statement_cache.hpp"
 
 namespace tr::sql {
 
@@ -28,6 +31,8 @@ class Lease {
   Lease& operator=(const Lease&) = delete;
   soci::session& operator*() const { return *session_; }
   soci::session* operator->() const { return session_; }
+  // This connection's prepared statements (see statement_cache.hpp).
+  StatementCache& statements() const;
 
  private:
   Database& db_;
@@ -79,6 +84,7 @@ class Database {
   Dialect dialect_;
   std::size_t size_;
   std::unique_ptr<soci::connection_pool> pool_;
+  std::vector<std::unique_ptr<StatementCache>> caches_;  // by slot; destroyed before pool_
   std::atomic<std::size_t> in_use_{0};
 };
 

@@ -29,74 +29,108 @@ std::optional<Message> find_in(soci::session& s, const std::string& room_id,
 
 // Claims one seq for a change to an existing message, renders and stores its
 // event. The room must exist (the message does).
-Result<RoomEvent> append_change(soci::session& s, const std::string& room_id,
+Result<RoomEvent> append_change(const Lease& lease, const std::string& room_id,
                                 const TimelineChange& change, const std::string& actor_id,
                                 EpochMs at) {
-  auto claim = claim_seqs(s, room_id, 1, at);
+  auto claim = claim_seqs(lease, room_id, 1, at);
   if (!claim) return no_room();
   if (claim->status == "archived") return archived();
   RoomEvent event = render_event(room_id, claim->last_seq, change, at);
-  insert_event(s, event, actor_id);
+  insert_event(lease, event, actor_id);
   return event;
 }
 
 // Runs `body` in a savepoint: its writes are kept only when it succeeds.
 template <class F>
-auto in_savepoint(soci::session& s, F&& body) -> decltype(body()) {
-  s << "SAVEPOINT post_item";
+auto in_savepoint(const Lease& lease, F&& body) -> decltype(body()) {
+  StatementCache& statements = lease.statements();
+  statements.run("SAVEPOINT post_item");
   try {
     auto result = body();
-    s << (result ? "RELEASE SAVEPOINT post_item" : "ROLLBACK TO SAVEPOINT post_item");
+    statements.run(result ? "RELEASE SAVEPOINT post_item" : "ROLLBACK TO SAVEPOINT post_item");
     return result;
   } catch (...) {
-    s << "ROLLBACK TO SAVEPOINT post_item";
+    statements.run("ROLLBACK TO SAVEPOINT post_item");
     throw;
   }
 }
 
-// One post inside the batch transaction.
-Result<PostResult> post_one(soci::session& s, const PostRequest& req) {
-  const Message& in = req.message;
-  // The sender's role in the room (if any) and display name.
-  std::string role_text, display_name;
+struct SenderSlots {
+  std::string room_id, user_id, role, display_name;
   soci::indicator role_ind = soci::i_null, name_ind = soci::i_null;
-  s << "SELECT m.role, u.display_name FROM users u LEFT JOIN room_members m ON "
-       "m.user_id = u.user_id AND m.room_id = :r WHERE u.user_id = :u",
-      soci::use(in.room_id), soci::use(in.sender_id), soci::into(role_text, role_ind),
-      soci::into(display_name, name_ind);
+};
+
+struct ExistingSlots {
+  std::string room_id, key, found;  // key: the reply_to message id or the client_id
+  std::string sender_id;
+};
+
+// One post inside the batch transaction.
+Result<PostResult> post_one(const Lease& lease, const PostRequest& req) {
+  const Message& in = req.message;
+  StatementCache& statements = lease.statements();
+  // The sender's role in the room (if any) and display name.
+  auto sender = statements.get<SenderSlots>(
+      "SELECT m.role, u.display_name FROM users u LEFT JOIN room_members m ON "
+      "m.user_id = u.user_id AND m.room_id = :r WHERE u.user_id = :u",
+      [](soci::statement& st, SenderSlots& v) {
+        st.exchange(soci::use(v.room_id));
+        st.exchange(soci::use(v.user_id));
+        st.exchange(soci::into(v.role, v.role_ind));
+        st.exchange(soci::into(v.display_name, v.name_ind));
+      });
+  sender->room_id = in.room_id;
+  sender->user_id = in.sender_id;
+  sender->role_ind = sender->name_ind = soci::i_null;
   std::optional<Role> role;
-  if (s.got_data() && role_ind == soci::i_ok) role = parse_role(role_text);
+  if (sender.execute(true) && sender->role_ind == soci::i_ok) role = parse_role(sender->role);
   if (!allowed(Action::kSendMessage, role, req.sender_is_admin, false)) {
     return Error{ErrorCode::kForbidden,
                  role ? "viewers cannot send messages" : "you are not a member of this room"};
   }
   if (in.reply_to) {
-    int found = 0;
-    s << "SELECT COUNT(*) FROM messages WHERE room_id = :r AND message_id = :m",
-        soci::use(in.room_id), soci::use(*in.reply_to), soci::into(found);
-    if (found == 0) return Error{ErrorCode::kValidationFailed, "reply_to is not a message of this room", "reply_to"};
-  }
-  if (in.client_id) {
-    std::string existing_id;
-    s << "SELECT message_id FROM messages WHERE room_id = :r AND sender_id = :u AND "
-         "client_id = :c",
-        soci::use(in.room_id), soci::use(in.sender_id), soci::use(*in.client_id),
-        soci::into(existing_id);
-    if (s.got_data()) {
-      auto existing = find_in(s, in.room_id, existing_id);
-      if (!existing) return no_message();
-      return PostResult{*existing, true, std::nullopt};
+    auto reply = statements.get<ExistingSlots>(
+        "SELECT message_id FROM messages WHERE room_id = :r AND message_id = :m",
+        [](soci::statement& st, ExistingSlots& v) {
+          st.exchange(soci::use(v.room_id));
+          st.exchange(soci::use(v.key));
+          st.exchange(soci::into(v.found));
+        });
+    reply->room_id = in.room_id;
+    reply->key = *in.reply_to;
+    if (!reply.execute(true)) {
+      return Error{ErrorCode::kValidationFailed, "reply_to is not a message of this room",
+                   "reply_to"};
     }
   }
-  auto claim = claim_seqs(s, in.room_id, 1, in.created_at);
+  if (in.client_id) {
+    auto existing = statements.get<ExistingSlots>(
+        "SELECT message_id FROM messages WHERE room_id = :r AND sender_id = :u AND "
+        "client_id = :c",
+        [](soci::statement& st, ExistingSlots& v) {
+          st.exchange(soci::use(v.room_id));
+          st.exchange(soci::use(v.sender_id));
+          st.exchange(soci::use(v.key));
+          st.exchange(soci::into(v.found));
+        });
+    existing->room_id = in.room_id;
+    existing->sender_id = in.sender_id;
+    existing->key = *in.client_id;
+    if (existing.execute(true)) {
+      auto stored = find_in(*lease, in.room_id, existing->found);
+      if (!stored) return no_message();
+      return PostResult{*stored, true, std::nullopt};
+    }
+  }
+  auto claim = claim_seqs(lease, in.room_id, 1, in.created_at);
   if (!claim) return no_room();
   if (claim->status == "archived") return archived();
   Message m = in;
   m.seq = claim->last_seq;
-  m.sender_name = name_ind == soci::i_ok ? display_name : "";
-  insert_message(s, m);
+  m.sender_name = sender->name_ind == soci::i_ok ? sender->display_name : "";
+  insert_message(lease, m);
   RoomEvent event = render_event(m.room_id, m.seq, MessagePosted{m, {}}, m.created_at);
-  insert_event(s, event, m.sender_id);
+  insert_event(lease, event, m.sender_id);
   return PostResult{std::move(m), false, std::move(event)};
 }
 
@@ -156,11 +190,10 @@ void SqlMessageStore::commit_batch(std::vector<Pending>& batch) {
   results.reserve(batch.size());
   try {
     auto lease = db_.acquire();
-    soci::session& s = *lease;
     Transaction tx(lease);
     for (auto& item : batch) {
       try {
-        results.push_back(in_savepoint(s, [&] { return post_one(s, item.request); }));
+        results.push_back(in_savepoint(lease, [&] { return post_one(lease, item.request); }));
       } catch (const soci::soci_error& e) {
         // A constraint broken by a concurrent writer on another instance
         // (e.g. the same client_id): the savepoint undid this post only.
@@ -234,7 +267,7 @@ Result<MessageChange> SqlMessageStore::edit(const std::string& room_id,
         soci::use(content), soci::use(at_ms), soci::use(message_id);
     m->content = content;
     m->edited_at = at;
-    auto event = append_change(s, room_id, MessageEdited{*m}, editor_id, at);
+    auto event = append_change(lease, room_id, MessageEdited{*m}, editor_id, at);
     if (!event) return event.error();
     tx.commit();
     return MessageChange{*m, std::move(*event)};
@@ -257,7 +290,7 @@ Result<MessageChange> SqlMessageStore::remove(const std::string& room_id,
     m->content.clear();
     m->deleted = true;
     m->reactions.clear();
-    auto event = append_change(s, room_id, MessageDeleted{message_id}, actor_id, at);
+    auto event = append_change(lease, room_id, MessageDeleted{message_id}, actor_id, at);
     if (!event) return event.error();
     tx.commit();
     return MessageChange{*m, std::move(*event)};
@@ -289,7 +322,7 @@ Result<MessageChange> SqlMessageStore::react(const std::string& room_id,
       s << "DELETE FROM message_reactions WHERE message_id = :m AND emoji = :e AND user_id = :u",
           soci::use(message_id), soci::use(emoji), soci::use(user_id);
     }
-    auto event = append_change(s, room_id, ReactionChanged{message_id, emoji, user_id, add},
+    auto event = append_change(lease, room_id, ReactionChanged{message_id, emoji, user_id, add},
                                user_id, at);
     if (!event) return event.error();
     auto updated = find_in(s, room_id, message_id);

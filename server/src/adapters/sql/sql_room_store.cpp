@@ -1,6 +1,8 @@
 #include "adapters/sql/sql_room_store.hpp"
 
+#include <algorithm>
 #include <map>
+#include <tuple>
 
 #include <boost/json/serialize.hpp>
 #include <deque>
@@ -23,8 +25,14 @@ class Params {
     values_.push_back(std::move(value));
     return ":p" + std::to_string(values_.size());
   }
-  void bind(soci::statement& st) {
-    for (auto& v : values_) st.exchange(soci::use(v));
+  std::size_t size() const { return values_.size(); }
+  // Binds `slots` (sized here) in order; fill them with copy_to() before each run.
+  void bind(soci::statement& st, std::deque<std::string>& slots) const {
+    slots.resize(values_.size());
+    for (auto& v : slots) st.exchange(soci::use(v));
+  }
+  void copy_to(std::deque<std::string>& slots) const {
+    std::copy(values_.begin(), values_.end(), slots.begin());
   }
 
  private:
@@ -94,27 +102,33 @@ struct RoomRow {
   }
 };
 
-// Runs a SELECT of kRoomColumns [, role] and returns every row.
-std::vector<RoomView> fetch_rooms(soci::session& s, const std::string& sql, Params& params,
-                                  bool with_role) {
+struct RoomRowsSlots {
   RoomRow row;
-  soci::statement st(s);
-  row.bind(st, with_role);
-  params.bind(st);
-  st.alloc();
-  st.prepare(sql);
-  st.define_and_bind();
-  st.execute();
+  std::deque<std::string> params;
+};
+
+// Runs a SELECT of kRoomColumns [, role] and returns every row.
+std::vector<RoomView> fetch_rooms(const Lease& lease, const std::string& sql, const Params& params,
+                                  bool with_role) {
+  auto q = lease.statements().get<RoomRowsSlots>(sql, [&](soci::statement& st, RoomRowsSlots& v) {
+    v.row.bind(st, with_role);
+    params.bind(st, v.params);
+  });
+  params.copy_to(q->params);
+  q->row.role_ind = soci::i_null;
   std::vector<RoomView> out;
-  while (st.fetch()) out.push_back(row.view());
+  if (!q.execute(true)) return out;
+  do {
+    out.push_back(q->row.view());
+  } while (q.fetch());
   return out;
 }
 
-Result<Room> read_room(soci::session& s, const std::string& room_id) {
+Result<Room> read_room(const Lease& lease, const std::string& room_id) {
   Params p;
   const std::string sql =
       std::string("SELECT ") + kRoomColumns + " FROM rooms r WHERE r.room_id = " + p.add(room_id);
-  auto rows = fetch_rooms(s, sql, p, false);
+  auto rows = fetch_rooms(lease, sql, p, false);
   if (rows.empty()) return Error{ErrorCode::kNotFound, "no such room", "room_id"};
   return std::move(rows.front().room);
 }
@@ -199,6 +213,25 @@ std::string order_by(RoomSort sort) {
   return " ORDER BY r.last_activity_at DESC, r.room_id DESC";
 }
 
+// Puts rooms in the order order_by() gives in SQL.
+void sort_rooms(std::vector<RoomView>& items, RoomSort sort) {
+  using Key = std::tuple<int, std::int64_t, const std::string&>;
+  auto key = [sort](const RoomView& v) -> Key {
+    const Room& r = v.room;
+    switch (sort) {
+      case RoomSort::kCreated:
+        return Key(0, r.created_at, r.room_id);
+      case RoomSort::kSeverity:
+        return Key(severity_rank(r.severity), r.last_activity_at, r.room_id);
+      case RoomSort::kLastActivity:
+        break;
+    }
+    return Key(0, r.last_activity_at, r.room_id);
+  };
+  std::sort(items.begin(), items.end(),
+            [&](const RoomView& a, const RoomView& b) { return key(a) > key(b); });
+}
+
 // The WHERE conditions of a room query (after any FROM parameters).
 std::string where_clause(Dialect dialect, const RoomQuery& q, Params& p, bool member_filter,
                          SearchPlan plan) {
@@ -217,9 +250,9 @@ std::string where_clause(Dialect dialect, const RoomQuery& q, Params& p, bool me
 }
 
 // Takes the room's next `n` seqs (sql_timeline); kNotFound without the room.
-Result<SeqClaim> claim_room_seqs(soci::session& s, const std::string& room_id, std::size_t n,
+Result<SeqClaim> claim_room_seqs(const Lease& lease, const std::string& room_id, std::size_t n,
                                  EpochMs at) {
-  auto claim = sql::claim_seqs(s, room_id, static_cast<long long>(n), at);
+  auto claim = sql::claim_seqs(lease, room_id, static_cast<long long>(n), at);
   if (!claim) return Error{ErrorCode::kNotFound, "no such room", "room_id"};
   return *claim;
 }
@@ -230,10 +263,10 @@ Error archived_error() {
 
 // Stores `batch` at seqs last_seq - n + 1 ... last_seq, after the change has
 // been written, and returns the committed room with the stored events.
-RoomChange append_events(soci::session& s, const std::string& room_id, long long last_seq,
+RoomChange append_events(const Lease& lease, const std::string& room_id, long long last_seq,
                          const EventBatch& batch) {
   RoomChange out;
-  out.room = read_room(s, room_id).value();
+  out.room = read_room(lease, room_id).value();
   long long seq = last_seq - static_cast<long long>(batch.changes.size());
   for (const auto& change : batch.changes) {
     ++seq;
@@ -245,11 +278,11 @@ RoomChange append_events(soci::session& s, const std::string& room_id, long long
         Message m = posted->message;
         m.room_id = room_id;
         m.seq = seq;
-        insert_message(s, m);
+        insert_message(lease, m);
       }
       event = render_event(room_id, seq, change, batch.at);
     }
-    insert_event(s, event, batch.actor_id);
+    insert_event(lease, event, batch.actor_id);
     out.events.push_back(std::move(event));
   }
   return out;
@@ -277,17 +310,14 @@ Error not_a_member() {
   return Error{ErrorCode::kNotFound, "that user is not a member of this room", "user_id"};
 }
 
-std::vector<Member> fetch_members(soci::session& s, const std::string& room_id,
-                                  const std::string* user_id) {
-  std::string uid, username, display_name, role, added_by;
+struct MemberSlots {
+  std::string user_id, username, display_name, role, added_by;
   long long added_at = 0;
-  soci::statement st(s);
-  st.exchange(soci::into(uid));
-  st.exchange(soci::into(username));
-  st.exchange(soci::into(display_name));
-  st.exchange(soci::into(role));
-  st.exchange(soci::into(added_at));
-  st.exchange(soci::into(added_by));
+  std::deque<std::string> params;
+};
+
+std::vector<Member> fetch_members(const Lease& lease, const std::string& room_id,
+                                  const std::string* user_id) {
   Params p;
   std::string sql =
       "SELECT m.user_id, u.username, u.display_name, m.role, m.added_at, m.added_by "
@@ -295,23 +325,29 @@ std::vector<Member> fetch_members(soci::session& s, const std::string& room_id,
       p.add(room_id);
   if (user_id) sql += " AND m.user_id = " + p.add(*user_id);
   sql += " ORDER BY m.added_at, m.user_id";
-  p.bind(st);
-  st.alloc();
-  st.prepare(sql);
-  st.define_and_bind();
-  st.execute();
+  auto q = lease.statements().get<MemberSlots>(sql, [&](soci::statement& st, MemberSlots& v) {
+    st.exchange(soci::into(v.user_id));
+    st.exchange(soci::into(v.username));
+    st.exchange(soci::into(v.display_name));
+    st.exchange(soci::into(v.role));
+    st.exchange(soci::into(v.added_at));
+    st.exchange(soci::into(v.added_by));
+    p.bind(st, v.params);
+  });
+  p.copy_to(q->params);
   std::vector<Member> out;
-  while (st.fetch()) {
+  if (!q.execute(true)) return out;
+  do {
     Member m;
     m.room_id = room_id;
-    m.user_id = uid;
-    m.username = username;
-    m.display_name = display_name;
-    m.role = parse_role(role).value_or(Role::kViewer);
-    m.added_at = added_at;
-    m.added_by = added_by;
+    m.user_id = q->user_id;
+    m.username = q->username;
+    m.display_name = q->display_name;
+    m.role = parse_role(q->role).value_or(Role::kViewer);
+    m.added_at = q->added_at;
+    m.added_by = q->added_by;
     out.push_back(std::move(m));
-  }
+  } while (q.fetch());
   return out;
 }
 
@@ -364,9 +400,9 @@ Result<RoomChange> SqlRoomStore::create(const Room& room, const std::vector<Memb
           soci::use(room.room_id), soci::use(m.user_id), soci::use(role), soci::use(added),
           soci::use(m.added_by);
     }
-    auto claim = claim_room_seqs(s, room.room_id, batch.changes.size(), batch.at);
+    auto claim = claim_room_seqs(lease, room.room_id, batch.changes.size(), batch.at);
     if (!claim) return claim.error();
-    RoomChange out = append_events(s, room.room_id, claim->last_seq, batch);
+    RoomChange out = append_events(lease, room.room_id, claim->last_seq, batch);
     tx.commit();
     return out;
   });
@@ -382,7 +418,7 @@ Result<RoomView> SqlRoomStore::find(const std::string& room_id, const std::strin
     sql += p.add(viewer_id);  // parameters are numbered in the order of the text
     sql += " WHERE r.room_id = ";
     sql += p.add(room_id);
-    auto rows = fetch_rooms(*lease, sql, p, true);
+    auto rows = fetch_rooms(lease, sql, p, true);
     if (rows.empty()) return Error{ErrorCode::kNotFound, "no such room", "room_id"};
     return std::move(rows.front());
   });
@@ -394,7 +430,12 @@ bool only_text_filter(const RoomQuery& q) {
   return !q.status && !q.incident_type && !q.severity && q.location.empty();
 }
 
-long long count_rooms(soci::session& s, Dialect dialect, const RoomQuery& query) {
+struct CountSlots {
+  long long total = 0;
+  std::deque<std::string> params;
+};
+
+long long count_rooms(const Lease& lease, Dialect dialect, const RoomQuery& query) {
   Params p;
   std::string sql;
   if (query.all_rooms && uses_fts(dialect, query.text) && only_text_filter(query)) {
@@ -411,15 +452,13 @@ long long count_rooms(soci::session& s, Dialect dialect, const RoomQuery& query)
     sql = "SELECT COUNT(*) FROM room_members m JOIN rooms r ON r.room_id = m.room_id" +
           where_clause(dialect, query, p, true, SearchPlan::kTestEachRow);
   }
-  long long total = 0;
-  soci::statement st(s);
-  st.exchange(soci::into(total));
-  p.bind(st);
-  st.alloc();
-  st.prepare(sql);
-  st.define_and_bind();
-  st.execute(true);
-  return total;
+  auto q = lease.statements().get<CountSlots>(sql, [&](soci::statement& st, CountSlots& v) {
+    st.exchange(soci::into(v.total));
+    p.bind(st, v.params);
+  });
+  p.copy_to(q->params);
+  q.execute(true);
+  return q->total;
 }
 
 }  // namespace
@@ -428,7 +467,13 @@ namespace {
 
 // Sets each item's unread_count: messages after the viewer's read position,
 // not written by the viewer, not deleted. One query for the whole page.
-void fill_unread_counts(soci::session& s, const std::string& viewer_id,
+struct UnreadSlots {
+  std::string room_id, viewer_id;
+  long long count = 0;
+  std::deque<std::string> room_ids;
+};
+
+void fill_unread_counts(const Lease& lease, const std::string& viewer_id,
                         std::vector<RoomView>& items) {
   if (items.empty()) return;
   std::string sql =
@@ -437,20 +482,22 @@ void fill_unread_counts(soci::session& s, const std::string& viewer_id,
   for (std::size_t i = 0; i < items.size(); ++i) sql += (i ? ", :r" : ":r") + std::to_string(i);
   sql += ") AND msg.seq > COALESCE(rp.seq, 0) AND msg.deleted = 0 AND (msg.sender_id IS NULL OR "
          "msg.sender_id <> :viewer2) GROUP BY msg.room_id";
-  std::string room_id;
-  long long count = 0;
-  soci::statement st(s);
-  st.exchange(soci::into(room_id));
-  st.exchange(soci::into(count));
-  st.exchange(soci::use(viewer_id));
-  for (const auto& item : items) st.exchange(soci::use(item.room.room_id));
-  st.exchange(soci::use(viewer_id));
-  st.alloc();
-  st.prepare(sql);
-  st.define_and_bind();
-  st.execute();
+  auto q = lease.statements().get<UnreadSlots>(sql, [&](soci::statement& st, UnreadSlots& v) {
+    st.exchange(soci::into(v.room_id));
+    st.exchange(soci::into(v.count));
+    st.exchange(soci::use(v.viewer_id));
+    v.room_ids.resize(items.size());
+    for (auto& id : v.room_ids) st.exchange(soci::use(id));
+    st.exchange(soci::use(v.viewer_id));
+  });
+  q->viewer_id = viewer_id;
+  for (std::size_t i = 0; i < items.size(); ++i) q->room_ids[i] = items[i].room.room_id;
   std::map<std::string, long long> counts;
-  while (st.fetch()) counts[room_id] = count;
+  if (q.execute(true)) {
+    do {
+      counts[q->room_id] = q->count;
+    } while (q.fetch());
+  }
   for (auto& item : items) {
     auto it = counts.find(item.room.room_id);
     item.unread_count = it == counts.end() ? 0 : it->second;
@@ -469,7 +516,7 @@ Result<RoomPage> SqlRoomStore::list(const RoomQuery& query) {
     // then reads about 50 * rooms/matches index entries); below, sorting the
     // few matches is cheaper.
     const bool count_first = query.all_rooms && uses_fts(dialect, query.text);
-    if (count_first) page.total = count_rooms(*lease, dialect, query);
+    if (count_first) page.total = count_rooms(lease, dialect, query);
 
     SearchPlan plan = query.all_rooms ? SearchPlan::kFromMatches : SearchPlan::kTestEachRow;
     std::string walk_index;
@@ -479,27 +526,32 @@ Result<RoomPage> SqlRoomStore::list(const RoomQuery& query) {
                                                     : " INDEXED BY rooms_last_activity";
     }
     if (!count_first || page.total > query.offset) {
+      // The page's keys first (sorting narrow rows is far cheaper than
+      // sorting whole rooms), then the rooms of the page, put in order here.
       Params p;
-      std::string sql = std::string("SELECT ") + kRoomColumns + ", m.role FROM ";
+      std::string keys = "SELECT r.room_id AS id, m.role AS role FROM ";
       if (query.all_rooms) {
-        sql += "rooms r" + walk_index +
-               " LEFT JOIN room_members m ON m.room_id = r.room_id AND m.user_id = ";
-        sql += p.add(query.viewer_id);
+        keys += "rooms r" + walk_index +
+                " LEFT JOIN room_members m ON m.room_id = r.room_id AND m.user_id = ";
+        keys += p.add(query.viewer_id);
       } else {
-        sql += "room_members m JOIN rooms r ON r.room_id = m.room_id";
+        keys += "room_members m JOIN rooms r ON r.room_id = m.room_id";
       }
-      sql += where_clause(dialect, query, p, !query.all_rooms, plan);
-      sql += order_by(query.sort);
-      sql += " LIMIT " + std::to_string(query.limit) + " OFFSET " + std::to_string(query.offset);
-      page.items = fetch_rooms(*lease, sql, p, true);
-      fill_unread_counts(*lease, query.viewer_id, page.items);
+      keys += where_clause(dialect, query, p, !query.all_rooms, plan);
+      keys += order_by(query.sort);
+      keys += " LIMIT " + std::to_string(query.limit) + " OFFSET " + std::to_string(query.offset);
+      const std::string sql = std::string("SELECT ") + kRoomColumns + ", k.role FROM (" + keys +
+                              ") k JOIN rooms r ON r.room_id = k.id";
+      page.items = fetch_rooms(lease, sql, p, true);
+      sort_rooms(page.items, query.sort);
+      fill_unread_counts(lease, query.viewer_id, page.items);
     }
     if (count_first) return page;
     const auto n = static_cast<std::int64_t>(page.items.size());
     if (n > 0 && n < query.limit) {
       page.total = query.offset + n;  // the last page: no need to count
     } else {
-      page.total = count_rooms(*lease, dialect, query);
+      page.total = count_rooms(lease, dialect, query);
     }
     return page;
   });
@@ -508,7 +560,7 @@ Result<RoomPage> SqlRoomStore::list(const RoomQuery& query) {
 Result<std::vector<Member>> SqlRoomStore::members(const std::string& room_id) {
   return guarded("rooms.members", [&]() -> Result<std::vector<Member>> {
     auto lease = db_.acquire();
-    auto out = fetch_members(*lease, room_id, nullptr);
+    auto out = fetch_members(lease, room_id, nullptr);
     if (out.empty() && !room_exists(*lease, room_id)) {
       return Error{ErrorCode::kNotFound, "no such room", "room_id"};
     }
@@ -520,7 +572,7 @@ Result<std::optional<Member>> SqlRoomStore::member(const std::string& room_id,
                                                    const std::string& user_id) {
   return guarded("rooms.member", [&]() -> Result<std::optional<Member>> {
     auto lease = db_.acquire();
-    auto out = fetch_members(*lease, room_id, &user_id);
+    auto out = fetch_members(lease, room_id, &user_id);
     if (!out.empty()) return std::optional<Member>(std::move(out.front()));
     if (!room_exists(*lease, room_id))
       return Error{ErrorCode::kNotFound, "no such room", "room_id"};
@@ -534,7 +586,7 @@ Result<RoomChange> SqlRoomStore::update(const Room& room, std::int64_t expected_
     auto lease = db_.acquire();
     soci::session& s = *lease;
     Transaction tx(lease);
-    auto claim = claim_room_seqs(s, room.room_id, batch.changes.size(), batch.at);
+    auto claim = claim_room_seqs(lease, room.room_id, batch.changes.size(), batch.at);
     if (!claim) return claim.error();
     if (claim->version != expected_version) {
       return Error{
@@ -556,7 +608,7 @@ Result<RoomChange> SqlRoomStore::update(const Room& room, std::int64_t expected_
         soci::use(room.description), soci::use(room.resolution_notes),
         soci::use(resolved, resolved_ind), soci::use(archived, archived_ind), soci::use(at),
         soci::use(room.room_id);
-    RoomChange out = append_events(s, room.room_id, claim->last_seq, batch);
+    RoomChange out = append_events(lease, room.room_id, claim->last_seq, batch);
     tx.commit();
     return out;
   });
@@ -574,11 +626,11 @@ Result<RoomChange> change_members(Database& db, const char* operation, const std
     auto lease = db.acquire();
     soci::session& s = *lease;
     Transaction tx(lease);
-    auto claim = claim_room_seqs(s, room_id, batch.changes.size(), batch.at);
+    auto claim = claim_room_seqs(lease, room_id, batch.changes.size(), batch.at);
     if (!claim) return claim.error();
     if (claim->status == "archived") return archived_error();
     if (std::optional<Error> refused = change(s)) return *refused;
-    RoomChange out = append_events(s, room_id, claim->last_seq, batch);
+    RoomChange out = append_events(lease, room_id, claim->last_seq, batch);
     tx.commit();
     return out;
   });

@@ -7,48 +7,108 @@
 
 namespace tr::sql {
 
-std::optional<SeqClaim> claim_seqs(soci::session& s, const std::string& room_id, long long n,
+namespace {
+
+struct ClaimSlots {
+  long long n = 0, at = 0;
+  std::string room_id;
+  SeqClaim claim;
+};
+
+struct MessageSlots {
+  std::string message_id, room_id, sender_id, type, content, metadata, reply_to, client_id;
+  long long seq = 0, created_at = 0, edited_at = 0;
+  int deleted = 0;
+  soci::indicator sender_ind = soci::i_null, reply_ind = soci::i_null,
+                  edited_ind = soci::i_null, client_ind = soci::i_null;
+};
+
+struct EventSlots {
+  std::string room_id, type, frame, actor_id;
+  long long seq = 0, created_at = 0;
+  soci::indicator actor_ind = soci::i_null;
+};
+
+}  // namespace
+
+std::optional<SeqClaim> claim_seqs(const Lease& lease, const std::string& room_id, long long n,
                                    EpochMs at) {
-  SeqClaim c;
-  const long long at_ms = at;
-  s << "UPDATE rooms SET last_seq = last_seq + :n, last_activity_at = :at WHERE room_id = :id "
-       "RETURNING last_seq, status, version",
-      soci::use(n), soci::use(at_ms), soci::use(room_id), soci::into(c.last_seq),
-      soci::into(c.status), soci::into(c.version);
-  if (!s.got_data()) return std::nullopt;
-  return c;
+  auto q = lease.statements().get<ClaimSlots>(
+      "UPDATE rooms SET last_seq = last_seq + :n, last_activity_at = :at WHERE room_id = :id "
+      "RETURNING last_seq, status, version",
+      [](soci::statement& st, ClaimSlots& v) {
+        st.exchange(soci::use(v.n));
+        st.exchange(soci::use(v.at));
+        st.exchange(soci::use(v.room_id));
+        st.exchange(soci::into(v.claim.last_seq));
+        st.exchange(soci::into(v.claim.status));
+        st.exchange(soci::into(v.claim.version));
+      });
+  q->n = n;
+  q->at = at;
+  q->room_id = room_id;
+  if (!q.execute(true)) return std::nullopt;
+  return q->claim;
 }
 
-void insert_message(soci::session& s, const Message& m) {
-  const std::string type(to_string(m.type));
-  const std::string metadata = boost::json::serialize(m.metadata);
-  const long long seq = m.seq;
-  const long long created = m.created_at;
-  const long long edited = m.edited_at.value_or(0);
-  const int deleted = m.deleted ? 1 : 0;
-  soci::indicator sender_ind = m.sender_id.empty() ? soci::i_null : soci::i_ok;
-  soci::indicator reply_ind = m.reply_to ? soci::i_ok : soci::i_null;
-  soci::indicator edited_ind = m.edited_at ? soci::i_ok : soci::i_null;
-  soci::indicator client_ind = m.client_id ? soci::i_ok : soci::i_null;
-  const std::string reply = m.reply_to.value_or("");
-  const std::string client = m.client_id.value_or("");
-  s << "INSERT INTO messages (message_id, room_id, seq, sender_id, type, content, metadata, "
-       "reply_to, created_at, edited_at, deleted, client_id) VALUES (:id, :room, :seq, :sender, "
-       ":type, :content, :metadata, :reply, :created, :edited, :deleted, :client)",
-      soci::use(m.message_id), soci::use(m.room_id), soci::use(seq),
-      soci::use(m.sender_id, sender_ind), soci::use(type), soci::use(m.content),
-      soci::use(metadata), soci::use(reply, reply_ind), soci::use(created),
-      soci::use(edited, edited_ind), soci::use(deleted), soci::use(client, client_ind);
+void insert_message(const Lease& lease, const Message& m) {
+  auto q = lease.statements().get<MessageSlots>(
+      "INSERT INTO messages (message_id, room_id, seq, sender_id, type, content, metadata, "
+      "reply_to, created_at, edited_at, deleted, client_id) VALUES (:id, :room, :seq, :sender, "
+      ":type, :content, :metadata, :reply, :created, :edited, :deleted, :client)",
+      [](soci::statement& st, MessageSlots& v) {
+        st.exchange(soci::use(v.message_id));
+        st.exchange(soci::use(v.room_id));
+        st.exchange(soci::use(v.seq));
+        st.exchange(soci::use(v.sender_id, v.sender_ind));
+        st.exchange(soci::use(v.type));
+        st.exchange(soci::use(v.content));
+        st.exchange(soci::use(v.metadata));
+        st.exchange(soci::use(v.reply_to, v.reply_ind));
+        st.exchange(soci::use(v.created_at));
+        st.exchange(soci::use(v.edited_at, v.edited_ind));
+        st.exchange(soci::use(v.deleted));
+        st.exchange(soci::use(v.client_id, v.client_ind));
+      });
+  q->message_id = m.message_id;
+  q->room_id = m.room_id;
+  q->seq = m.seq;
+  q->sender_id = m.sender_id;
+  q->sender_ind = m.sender_id.empty() ? soci::i_null : soci::i_ok;
+  q->type = std::string(to_string(m.type));
+  q->content = m.content;
+  q->metadata = boost::json::serialize(m.metadata);
+  q->reply_to = m.reply_to.value_or("");
+  q->reply_ind = m.reply_to ? soci::i_ok : soci::i_null;
+  q->created_at = m.created_at;
+  q->edited_at = m.edited_at.value_or(0);
+  q->edited_ind = m.edited_at ? soci::i_ok : soci::i_null;
+  q->deleted = m.deleted ? 1 : 0;
+  q->client_id = m.client_id.value_or("");
+  q->client_ind = m.client_id ? soci::i_ok : soci::i_null;
+  q.execute(true);
 }
 
-void insert_event(soci::session& s, const RoomEvent& event, const std::string& actor_id) {
-  const long long seq = event.seq;
-  const long long created = event.created_at;
-  soci::indicator actor_ind = actor_id.empty() ? soci::i_null : soci::i_ok;
-  s << "INSERT INTO room_events (room_id, seq, event_type, frame, actor_id, created_at) "
-       "VALUES (:room, :seq, :type, :frame, :actor, :at)",
-      soci::use(event.room_id), soci::use(seq), soci::use(event.type), soci::use(event.frame),
-      soci::use(actor_id, actor_ind), soci::use(created);
+void insert_event(const Lease& lease, const RoomEvent& event, const std::string& actor_id) {
+  auto q = lease.statements().get<EventSlots>(
+      "INSERT INTO room_events (room_id, seq, event_type, frame, actor_id, created_at) "
+      "VALUES (:room, :seq, :type, :frame, :actor, :at)",
+      [](soci::statement& st, EventSlots& v) {
+        st.exchange(soci::use(v.room_id));
+        st.exchange(soci::use(v.seq));
+        st.exchange(soci::use(v.type));
+        st.exchange(soci::use(v.frame));
+        st.exchange(soci::use(v.actor_id, v.actor_ind));
+        st.exchange(soci::use(v.created_at));
+      });
+  q->room_id = event.room_id;
+  q->seq = event.seq;
+  q->type = event.type;
+  q->frame = event.frame;
+  q->actor_id = actor_id;
+  q->actor_ind = actor_id.empty() ? soci::i_null : soci::i_ok;
+  q->created_at = event.created_at;
+  q.execute(true);
 }
 
 std::vector<Message> read_messages(soci::session& s, const MessageQuery& q) {

@@ -1,7 +1,8 @@
 #pragma once
 // Writing a room's timeline, shared by the SQL stores: claiming the room's
 // next seqs, storing messages and storing rendered events. Every function runs
-// inside the caller's transaction on the caller's session; errors throw
+// inside the caller's transaction on the caller's connection (writes through
+// its cached statements); errors throw
 // (soci_error) and roll the transaction back with the rest of the change.
 
 #include <soci/soci.h>
@@ -9,6 +10,7 @@
 #include <optional>
 #include <string>
 
+#include "adapters/sql/database.hpp"
 #include "core/clock.hpp"
 #include "domain/message.hpp"
 #include "domain/room_event.hpp"
@@ -24,14 +26,14 @@ struct SeqClaim {
 // Takes the room's next `n` seqs (on PostgreSQL also the room row's lock
 // until commit, which serialises writers of one room across instances) and
 // sets last_activity_at. nullopt when there is no such room.
-std::optional<SeqClaim> claim_seqs(soci::session& s, const std::string& room_id, long long n,
+std::optional<SeqClaim> claim_seqs(const Lease& lease, const std::string& room_id, long long n,
                                    EpochMs at);
 
 // Inserts `m` (with its seq set) into `messages`.
-void insert_message(soci::session& s, const Message& m);
+void insert_message(const Lease& lease, const Message& m);
 
 // Inserts a rendered event into `room_events`.
-void insert_event(soci::session& s, const RoomEvent& event, const std::string& actor_id);
+void insert_event(const Lease& lease, const RoomEvent& event, const std::string& actor_id);
 
 // Reads full messages (sender name, reactions) for the rows `where` selects
 // (a condition on the `messages m` table with numbered parameters bound by

@@ -54,18 +54,28 @@ boost::json::value session_to_json(const Session& s, const std::string& current)
 
 }  // namespace
 
-Result<Principal> authenticate_request(AuthService& auth, const Request& req) {
+std::optional<Result<Principal>> authenticate_request(AuthService& auth, const Request& req,
+                                                      bool may_block) {
   std::string_view header = req.header("authorization");
   constexpr std::string_view kBearer = "Bearer ";
   if (header.size() <= kBearer.size() || header.substr(0, kBearer.size()) != kBearer) {
-    return Error{ErrorCode::kUnauthorized, "a bearer access token is required"};
+    return Result<Principal>(Error{ErrorCode::kUnauthorized, "a bearer access token is required"});
   }
-  auto ctx = auth.authenticate(header.substr(kBearer.size()));
-  if (!ctx) return ctx.error();
-  return Principal{ctx->user_id, ctx->username, ctx->display_name, ctx->session_id, ctx->is_admin};
+  const std::string_view token = header.substr(kBearer.size());
+  std::optional<Result<AuthContext>> ctx;
+  if (may_block) {
+    ctx = auth.authenticate(token);
+  } else {
+    ctx = auth.authenticate_cached(token);
+    if (!ctx) return std::nullopt;
+  }
+  if (!*ctx) return Result<Principal>((*ctx).error());
+  const AuthContext& c = **ctx;
+  return Result<Principal>(
+      Principal{c.user_id, c.username, c.display_name, c.email, c.session_id, c.is_admin});
 }
 
-void add_auth_routes(Router& router, AuthService& auth, UserService& users) {
+void add_auth_routes(Router& router, AuthService& auth) {
   router.add(
       "POST", "/api/auth/login",
       [&auth](Request& req) {
@@ -107,11 +117,21 @@ void add_auth_routes(Router& router, AuthService& auth, UserService& users) {
     return res;
   });
 
-  router.add("GET", "/api/auth/me", [&users](Request& req) {
-    auto user = users.get(req.principal->user_id);
-    if (!user) return problem_response(user.error());
-    return json_value_response(user_to_json(*user));
-  });
+  // From the authenticated session alone (no store read): on the I/O thread
+  // whenever the session is cached.
+  router.add(
+      "GET", "/api/auth/me",
+      [](Request& req) {
+        const Principal& p = *req.principal;
+        User user;
+        user.user_id = p.user_id;
+        user.username = p.username;
+        user.display_name = p.display_name;
+        user.email = p.email;
+        user.is_admin = p.is_admin;
+        return json_value_response(user_to_json(user));
+      },
+      RouteOptions{.run_inline = true});
 
   router.add("GET", "/api/auth/sessions", [&auth](Request& req) {
     auto list = auth.sessions(req.principal->user_id);

@@ -42,7 +42,9 @@ Result<User> AuthService::sync_user(const DirectoryIdentity& id) {
     patch.display_name = id.display_name.empty() ? id.username : id.display_name;
     patch.email = id.email;
     patch.is_admin = id.is_admin;
-    return users_.update(existing->user_id, patch, now);
+    auto updated = users_.update(existing->user_id, patch, now);
+    if (updated) forget_user(existing->user_id);  // other sessions show the new record
+    return updated;
   }
   if (existing.error().code != ErrorCode::kNotFound) return existing.error();
   User u;
@@ -175,42 +177,54 @@ Result<AuthService::CachedSession> AuthService::load_session(const std::string& 
   if (!user) return user.error().code == ErrorCode::kNotFound ? unauthorized("unknown user") : user.error();
   if (user->disabled) return unauthorized("the account is disabled");
   CachedSession c;
-  c.context = AuthContext{user->user_id, user->username, user->display_name, s->session_id,
-                          user->is_admin};
+  c.context = AuthContext{user->user_id, user->username, user->display_name, user->email,
+                          s->session_id, user->is_admin};
   c.expires_at = s->expires_at;
   c.last_seen_at = s->last_seen_at;
   return c;
 }
 
-Result<AuthContext> AuthService::authenticate(std::string_view access_token) {
+Result<AuthContext> AuthService::check_cached(const CachedSession& cached,
+                                              const AccessClaims& claims, EpochMs now) {
+  if (now >= cached.expires_at) return unauthorized("the session has expired");
+  if (cached.context.user_id != claims.user_id) {
+    return unauthorized("token does not match its session");
+  }
+  return cached.context;
+}
+
+std::optional<Result<AuthContext>> AuthService::authenticate_cached(
+    std::string_view access_token) {
   const EpochMs now = clock_.now_ms();
   auto claims = signer_.verify(access_token, now);
+  if (!claims) return Result<AuthContext>(claims.error());
+  std::lock_guard lock(cache_mu_);
+  auto it = cache_.find(claims->session_id);
+  // The cache entry's last_seen_at doubles as "checked at" for re-reading.
+  if (it == cache_.end() || now - it->second.last_seen_at >= kRecheckMs) return std::nullopt;
+  return check_cached(it->second, *claims, now);
+}
+
+Result<AuthContext> AuthService::authenticate(std::string_view access_token) {
+  if (auto known = authenticate_cached(access_token)) return std::move(*known);
+  const EpochMs now = clock_.now_ms();
+  auto claims = signer_.verify(access_token, now);  // remembered by the signer: cheap
   if (!claims) return claims.error();
-  std::optional<CachedSession> cached;
+  auto loaded = load_session(claims->session_id);
+  if (!loaded) {
+    forget_session(claims->session_id);
+    return loaded.error();
+  }
+  if (now - loaded->last_seen_at >= settings_.touch_interval_ms) {
+    (void)sessions_.touch(claims->session_id, now);
+  }
+  loaded->last_seen_at = now;
   {
     std::lock_guard lock(cache_mu_);
-    auto it = cache_.find(claims->session_id);
-    if (it != cache_.end()) cached = it->second;
-  }
-  // The cache entry's last_seen_at doubles as "checked at" for re-reading.
-  if (!cached || now - cached->last_seen_at >= kRecheckMs) {
-    auto loaded = load_session(claims->session_id);
-    if (!loaded) {
-      forget_session(claims->session_id);
-      return loaded.error();
-    }
-    if (now - loaded->last_seen_at >= settings_.touch_interval_ms) {
-      (void)sessions_.touch(claims->session_id, now);
-    }
-    loaded->last_seen_at = now;
-    cached = *loaded;
-    std::lock_guard lock(cache_mu_);
     if (cache_.size() > 100'000) cache_.clear();  // bound memory; entries reload on demand
-    cache_[claims->session_id] = *cached;
+    cache_[claims->session_id] = *loaded;
   }
-  if (now >= cached->expires_at) return unauthorized("the session has expired");
-  if (cached->context.user_id != claims->user_id) return unauthorized("token does not match its session");
-  return cached->context;
+  return check_cached(*loaded, *claims, now);
 }
 
 Result<void> AuthService::logout(const AuthContext& who, const ClientInfo& client) {
@@ -258,6 +272,11 @@ void AuthService::on_session_revoked(std::function<void(const std::string&)> lis
 void AuthService::forget_session(const std::string& session_id) {
   std::lock_guard lock(cache_mu_);
   cache_.erase(session_id);
+}
+
+void AuthService::forget_user(const std::string& user_id) {
+  std::lock_guard lock(cache_mu_);
+  std::erase_if(cache_, [&](const auto& entry) { return entry.second.context.user_id == user_id; });
 }
 
 void AuthService::revoked(const std::string& session_id) {

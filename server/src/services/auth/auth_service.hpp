@@ -51,6 +51,7 @@ struct AuthContext {
   std::string user_id;
   std::string username;
   std::string display_name;
+  std::string email;
   std::string session_id;
   bool is_admin = false;
 };
@@ -78,6 +79,11 @@ class AuthService {
   // kUnauthorized when the token or its session is not valid.
   Result<AuthContext> authenticate(std::string_view access_token);
 
+  // The same answer from memory alone, without blocking: nullopt when the
+  // session has to be (re)read from the store first (then call authenticate
+  // from the worker pool). Safe to call on an I/O thread.
+  std::optional<Result<AuthContext>> authenticate_cached(std::string_view access_token);
+
   Result<void> logout(const AuthContext& who, const ClientInfo& client);
 
   // The caller's live sessions, newest activity first.
@@ -96,6 +102,8 @@ class AuthService {
 
   // Forget a cached session (another instance revoked it).
   void forget_session(const std::string& session_id);
+  // Forget every cached session of a user (their name, email or role changed).
+  void forget_user(const std::string& user_id);
 
  private:
   struct CachedSession {
@@ -111,6 +119,9 @@ class AuthService {
              const std::string& detail = "");
   void revoked(const std::string& session_id);
   Result<CachedSession> load_session(const std::string& session_id);
+  // A cached session's answer for `claims` at `now`.
+  static Result<AuthContext> check_cached(const CachedSession& cached, const AccessClaims& claims,
+                                          EpochMs now);
 
   Directory& directory_;
   UserStore& users_;

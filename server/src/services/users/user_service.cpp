@@ -92,6 +92,7 @@ Result<User> UserService::update(const Actor& actor, const std::string& user_id,
   }
   auto updated = users_.update(user_id, patch, clock_.now_ms());
   if (!updated) return updated.error();
+  auth_.forget_user(user_id);  // sessions pick up the new name, email and role
   if (c.disabled && *c.disabled) auth_.revoke_user_sessions(user_id, "account disabled");
   else if (c.password) auth_.revoke_user_sessions(user_id, "password changed");
   return updated;

@@ -71,6 +71,26 @@ TEST_F(AuthServiceTest, LoginIssuesTokensThatAuthenticate) {
   EXPECT_EQ(actions(), std::vector<std::string>{"login.success"});
 }
 
+TEST_F(AuthServiceTest, CachedAnswersNeedAFirstReadAndFollowUserChanges) {
+  auto r = auth_.login("alice", "correct-horse", client_).value();
+  EXPECT_FALSE(auth_.authenticate_cached(r.access_token));  // the session is not cached yet
+  ASSERT_TRUE(auth_.authenticate(r.access_token));
+  auto cached = auth_.authenticate_cached(r.access_token);
+  ASSERT_TRUE(cached && *cached);
+  EXPECT_EQ((*cached)->email, "a@x");
+  // A bad token is refused without any store read.
+  auto bad = auth_.authenticate_cached("not-a-token");
+  ASSERT_TRUE(bad);
+  EXPECT_FALSE(*bad);
+  // The cache is re-checked against the store every few seconds.
+  clock_.advance_ms(5'000);
+  EXPECT_FALSE(auth_.authenticate_cached(r.access_token));
+  ASSERT_TRUE(auth_.authenticate(r.access_token));
+  // A changed user record is read again at once.
+  auth_.forget_user(r.user.user_id);
+  EXPECT_FALSE(auth_.authenticate_cached(r.access_token));
+}
+
 TEST_F(AuthServiceTest, BadCredentialsGetOneGenericAnswer) {
   auto wrong = auth_.login("alice", "nope", client_);
   auto unknown = auth_.login("nobody", "nope", client_);
