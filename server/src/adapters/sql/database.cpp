@@ -77,9 +77,9 @@ Lease::~Lease() {
   db_.in_use_--;
 }
 
-Transaction::Transaction(const Lease& lease) : session_(*lease) {
+Transaction::Transaction(const Lease& lease) : session_(*lease), statements_(lease.statements()) {
   const bool sqlite = session_.get_backend_name() == "sqlite3";
-  session_ << (sqlite ? "BEGIN IMMEDIATE" : "BEGIN");
+  statements_.run(sqlite ? "BEGIN IMMEDIATE" : "BEGIN");
 }
 
 Transaction::~Transaction() {
@@ -92,7 +92,7 @@ Transaction::~Transaction() {
 }
 
 void Transaction::commit() {
-  session_ << "COMMIT";
+  statements_.run("COMMIT");
   done_ = true;
 }
 

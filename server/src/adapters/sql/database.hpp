@@ -52,6 +52,7 @@ class Transaction {
 
  private:
   soci::session& session_;
+  StatementCache& statements_;
   bool done_ = false;
 };
 

@@ -1,6 +1,7 @@
 #include "adapters/sql/sql_message_store.hpp"
 
 #include <future>
+#include <stdexcept>
 
 #include <spdlog/spdlog.h>
 
@@ -40,24 +41,9 @@ Result<RoomEvent> append_change(const Lease& lease, const std::string& room_id,
   return event;
 }
 
-// Runs `body` in a savepoint: its writes are kept only when it succeeds.
-template <class F>
-auto in_savepoint(const Lease& lease, F&& body) -> decltype(body()) {
-  StatementCache& statements = lease.statements();
-  statements.run("SAVEPOINT post_item");
-  try {
-    auto result = body();
-    statements.run(result ? "RELEASE SAVEPOINT post_item" : "ROLLBACK TO SAVEPOINT post_item");
-    return result;
-  } catch (...) {
-    statements.run("ROLLBACK TO SAVEPOINT post_item");
-    throw;
-  }
-}
-
 struct SenderSlots {
-  std::string room_id, user_id, role, display_name;
-  soci::indicator role_ind = soci::i_null, name_ind = soci::i_null;
+  std::string room_id, user_id, status, role, display_name;
+  soci::indicator role_ind = soci::i_null;
 };
 
 struct ExistingSlots {
@@ -65,29 +51,42 @@ struct ExistingSlots {
   std::string sender_id;
 };
 
-// One post inside the batch transaction.
+// A room archived between post_one's check and its seq claim (another
+// instance, PostgreSQL): the batch is rolled back and its posts retried alone.
+struct ArchivedMeanwhile : std::runtime_error {
+  ArchivedMeanwhile() : std::runtime_error("the room was archived during the post") {}
+};
+
+// One post inside the batch transaction. Every refusal is decided before the
+// post writes anything, so a refused post leaves the batch untouched and needs
+// no savepoint (which would also make SQLite flush the search index per post).
 Result<PostResult> post_one(const Lease& lease, const PostRequest& req) {
   const Message& in = req.message;
   StatementCache& statements = lease.statements();
-  // The sender's role in the room (if any) and display name.
+  // The room's status, the sender's role in it (if any) and display name.
   auto sender = statements.get<SenderSlots>(
-      "SELECT m.role, u.display_name FROM users u LEFT JOIN room_members m ON "
-      "m.user_id = u.user_id AND m.room_id = :r WHERE u.user_id = :u",
+      "SELECT r.status, m.role, u.display_name FROM rooms r JOIN users u ON u.user_id = :u "
+      "LEFT JOIN room_members m ON m.room_id = r.room_id AND m.user_id = u.user_id "
+      "WHERE r.room_id = :r",
       [](soci::statement& st, SenderSlots& v) {
-        st.exchange(soci::use(v.room_id));
         st.exchange(soci::use(v.user_id));
+        st.exchange(soci::use(v.room_id));
+        st.exchange(soci::into(v.status));
         st.exchange(soci::into(v.role, v.role_ind));
-        st.exchange(soci::into(v.display_name, v.name_ind));
+        st.exchange(soci::into(v.display_name));
       });
   sender->room_id = in.room_id;
   sender->user_id = in.sender_id;
-  sender->role_ind = sender->name_ind = soci::i_null;
+  sender->role_ind = soci::i_null;
+  const bool found = sender.execute(true);
   std::optional<Role> role;
-  if (sender.execute(true) && sender->role_ind == soci::i_ok) role = parse_role(sender->role);
+  if (found && sender->role_ind == soci::i_ok) role = parse_role(sender->role);
   if (!allowed(Action::kSendMessage, role, req.sender_is_admin, false)) {
     return Error{ErrorCode::kForbidden,
                  role ? "viewers cannot send messages" : "you are not a member of this room"};
   }
+  if (!found) return no_room();
+  if (sender->status == "archived") return archived();
   if (in.reply_to) {
     auto reply = statements.get<ExistingSlots>(
         "SELECT message_id FROM messages WHERE room_id = :r AND message_id = :m",
@@ -124,10 +123,10 @@ Result<PostResult> post_one(const Lease& lease, const PostRequest& req) {
   }
   auto claim = claim_seqs(lease, in.room_id, 1, in.created_at);
   if (!claim) return no_room();
-  if (claim->status == "archived") return archived();
+  if (claim->status == "archived") throw ArchivedMeanwhile();
   Message m = in;
   m.seq = claim->last_seq;
-  m.sender_name = sender->name_ind == soci::i_ok ? sender->display_name : "";
+  m.sender_name = sender->display_name;
   insert_message(lease, m);
   RoomEvent event = render_event(m.room_id, m.seq, MessagePosted{m, {}}, m.created_at);
   insert_event(lease, event, m.sender_id);
@@ -191,19 +190,22 @@ void SqlMessageStore::commit_batch(std::vector<Pending>& batch) {
   try {
     auto lease = db_.acquire();
     Transaction tx(lease);
-    for (auto& item : batch) {
-      try {
-        results.push_back(in_savepoint(lease, [&] { return post_one(lease, item.request); }));
-      } catch (const soci::soci_error& e) {
-        // A constraint broken by a concurrent writer on another instance
-        // (e.g. the same client_id): the savepoint undid this post only.
-        results.push_back(database_error("messages.post", e));
-      }
-    }
+    for (auto& item : batch) results.push_back(post_one(lease, item.request));
     tx.commit();
     batches_++;
   } catch (const std::exception& e) {
-    results.assign(batch.size(), database_error("messages.post batch", e));
+    if (batch.size() > 1) {
+      // One post broke the batch (e.g. a constraint a concurrent writer on
+      // another instance broke first): the batch is undone; each post is
+      // tried again in a transaction of its own.
+      for (auto& item : batch) {
+        std::vector<Pending> single;
+        single.push_back(std::move(item));
+        commit_batch(single);
+      }
+      return;
+    }
+    results.assign(1, database_error("messages.post", e));
   }
   for (std::size_t i = 0; i < batch.size(); ++i) batch[i].done(std::move(results[i]));
 }

@@ -109,10 +109,10 @@ class StatementCache {
     return Prepared<Slots>(*this, std::move(key), entry);
   }
 
-  // Runs a cached statement without parameters or results (SAVEPOINT ...).
+  // Runs a cached statement without parameters or results (BEGIN, COMMIT).
   void run(std::string_view sql) {
     auto q = get<detail::NoSlots>(sql, [](soci::statement&, detail::NoSlots&) {});
-    q.execute(false);
+    q.execute(true);
   }
 
   std::size_t size() const { return entries_.size(); }

@@ -1,0 +1,255 @@
+// Contract suite for the SQL MessageStore on SQLite and PostgreSQL: group
+// commit keeps every post's own answer (a refused post never disturbs the
+// rest of its batch), seqs stay gap-free, client_id is idempotent, and edits,
+// deletions, reactions, history, search and read positions behave alike.
+#include <gtest/gtest.h>
+
+#include <boost/json.hpp>
+#include <future>
+#include <set>
+#include <thread>
+
+#include "adapters/sql/sql_message_store.hpp"
+#include "adapters/sql/sql_room_store.hpp"
+#include "contract/test_database.hpp"
+#include "core/ids.hpp"
+
+namespace tr {
+namespace {
+
+using testing::Backend;
+
+constexpr EpochMs kT0 = 1'760'000'000'000;
+
+class MessageStoreContract : public ::testing::TestWithParam<Backend> {
+ protected:
+  void SetUp() override {
+    db_ = std::make_unique<testing::TestDatabase>(GetParam(), 6);
+    rooms_ = std::make_unique<sql::SqlRoomStore>(db_->db());
+    messages_ = std::make_unique<sql::SqlMessageStore>(db_->db());
+    for (const auto& [id, name] : {std::pair{"u_owner", "王小明"}, std::pair{"u_viewer", "陳美玲"},
+                                   std::pair{"u_stranger", "Outsider"}}) {
+      auto s = db_->db().acquire();
+      const std::string user_id = id, display = name;
+      const long long at = kT0;
+      *s << "INSERT INTO users (user_id, username, username_key, display_name, source, "
+            "created_at, updated_at) VALUES (:id, :u, :k, :d, 'local', :c, :m)",
+          soci::use(user_id), soci::use(user_id), soci::use(user_id), soci::use(display),
+          soci::use(at), soci::use(at);
+    }
+    room_id_ = create_room("沖壓機異常停機");
+  }
+
+  std::string create_room(const std::string& title) {
+    Room r;
+    r.room_id = new_id();
+    r.title = title;
+    r.created_by = "u_owner";
+    r.created_at = r.updated_at = r.last_activity_at = kT0;
+    std::vector<Member> members;
+    for (const auto& [id, role] : {std::pair{"u_owner", Role::kOwner}, std::pair{"u_viewer", Role::kViewer}}) {
+      Member m;
+      m.room_id = r.room_id;
+      m.user_id = id;
+      m.role = role;
+      m.added_at = kT0;
+      m.added_by = "u_owner";
+      members.push_back(m);
+    }
+    EXPECT_TRUE(rooms_->create(r, members, EventBatch{"u_owner", kT0, {}}));
+    return r.room_id;
+  }
+
+  PostRequest post(const std::string& sender, const std::string& text,
+                   std::optional<std::string> client_id = std::nullopt,
+                   const std::string& room_id = "") {
+    PostRequest req;
+    req.message.message_id = new_id();
+    req.message.room_id = room_id.empty() ? room_id_ : room_id;
+    req.message.sender_id = sender;
+    req.message.type = MessageType::kText;
+    req.message.content = text;
+    req.message.client_id = std::move(client_id);
+    req.message.created_at = kT0 + 1;
+    return req;
+  }
+
+  // Queues every request before waiting, so they share group commits.
+  std::vector<Result<PostResult>> post_together(std::vector<PostRequest> requests) {
+    std::vector<std::promise<Result<PostResult>>> promises(requests.size());
+    std::vector<std::future<Result<PostResult>>> futures;
+    for (auto& p : promises) futures.push_back(p.get_future());
+    for (std::size_t i = 0; i < requests.size(); ++i) {
+      messages_->post_async(std::move(requests[i]), [&promises, i](Result<PostResult> r) {
+        promises[i].set_value(std::move(r));
+      });
+    }
+    std::vector<Result<PostResult>> out;
+    for (auto& f : futures) out.push_back(f.get());
+    return out;
+  }
+
+  std::vector<std::int64_t> event_seqs(const std::string& room_id) {
+    auto events = rooms_->events_after(room_id, 0, 10'000);
+    EXPECT_TRUE(events);
+    std::vector<std::int64_t> seqs;
+    if (events) {
+      for (const auto& e : *events) seqs.push_back(e.seq);
+    }
+    return seqs;
+  }
+
+  std::unique_ptr<testing::TestDatabase> db_;
+  std::unique_ptr<sql::SqlRoomStore> rooms_;
+  std::unique_ptr<sql::SqlMessageStore> messages_;
+  std::string room_id_;
+};
+
+void expect_gap_free(const std::vector<std::int64_t>& seqs) {
+  for (std::size_t i = 0; i < seqs.size(); ++i) {
+    ASSERT_EQ(seqs[i], static_cast<std::int64_t>(i + 1)) << "seq gap or duplicate at " << i;
+  }
+}
+
+TEST_P(MessageStoreContract, RefusedPostsLeaveTheirBatchIntact) {
+  const std::string archived_room = create_room("Archived");
+  {
+    auto room = rooms_->find(archived_room, "u_owner").value().room;
+    room.status = RoomStatus::kArchived;
+    room.archived_at = kT0 + 1;
+    ASSERT_TRUE(rooms_->update(room, room.version, EventBatch{"u_owner", kT0 + 1, {RoomUpdated{}}}));
+  }
+  auto reply_to_nothing = post("u_owner", "re: ?");
+  reply_to_nothing.message.reply_to = "no-such-message";
+  auto results = post_together({
+      post("u_owner", "first"),
+      post("u_viewer", "viewers cannot send"),
+      post("u_stranger", "not a member"),
+      post("u_owner", "to an archived room", std::nullopt, archived_room),
+      post("u_owner", "to no room", std::nullopt, "no-such-room"),
+      std::move(reply_to_nothing),
+      post("u_owner", "second", "c-1"),
+      post("u_owner", "second again", "c-1"),
+      post("u_owner", "third"),
+  });
+  ASSERT_EQ(results.size(), 9u);
+  ASSERT_TRUE(results[0]);
+  EXPECT_EQ(results[0]->message.seq, 1);
+  EXPECT_EQ(results[0]->message.sender_name, "王小明");
+  EXPECT_EQ(results[1].error().code, ErrorCode::kForbidden);
+  EXPECT_EQ(results[2].error().code, ErrorCode::kForbidden);
+  EXPECT_EQ(results[3].error().code, ErrorCode::kRoomArchived);
+  EXPECT_EQ(results[4].error().code, ErrorCode::kForbidden);  // not a member of a room that is not
+  EXPECT_EQ(results[5].error().code, ErrorCode::kValidationFailed);
+  ASSERT_TRUE(results[6]);
+  ASSERT_TRUE(results[7]);
+  EXPECT_TRUE(results[7]->duplicate);
+  EXPECT_EQ(results[7]->message.message_id, results[6]->message.message_id);
+  EXPECT_EQ(results[7]->message.content, "second");
+  ASSERT_TRUE(results[8]);
+  EXPECT_EQ(results[8]->message.seq, 3);
+  expect_gap_free(event_seqs(room_id_));
+  EXPECT_EQ(event_seqs(room_id_).size(), 3u);
+  EXPECT_EQ(event_seqs(archived_room).size(), 1u);  // only the room update
+}
+
+TEST_P(MessageStoreContract, AdminsMayPostWithoutMembership) {
+  auto req = post("u_stranger", "admin note");
+  req.sender_is_admin = true;
+  auto r = messages_->post(req);
+  ASSERT_TRUE(r) << r.error().message;
+  auto to_nowhere = post("u_stranger", "x", std::nullopt, "no-such-room");
+  to_nowhere.sender_is_admin = true;
+  EXPECT_EQ(messages_->post(to_nowhere).error().code, ErrorCode::kNotFound);
+}
+
+TEST_P(MessageStoreContract, ConcurrentPostersGetGapFreeSeqsAndEveryAckIsStored) {
+  constexpr int kThreads = 4, kEach = 40;
+  std::vector<std::thread> threads;
+  std::vector<std::vector<std::int64_t>> acked(kThreads);
+  for (int t = 0; t < kThreads; ++t) {
+    threads.emplace_back([&, t] {
+      for (int i = 0; i < kEach; ++i) {
+        auto r = messages_->post(
+            post("u_owner", "m", "t" + std::to_string(t) + "-" + std::to_string(i)));
+        if (r) acked[t].push_back(r->message.seq);
+      }
+    });
+  }
+  for (auto& th : threads) th.join();
+  std::set<std::int64_t> all;
+  for (const auto& a : acked) all.insert(a.begin(), a.end());
+  EXPECT_EQ(all.size(), static_cast<std::size_t>(kThreads * kEach));
+  auto seqs = event_seqs(room_id_);
+  EXPECT_EQ(seqs.size(), all.size());
+  expect_gap_free(seqs);
+}
+
+TEST_P(MessageStoreContract, HistoryPagesBothWays) {
+  for (int i = 1; i <= 5; ++i) ASSERT_TRUE(messages_->post(post("u_owner", "m" + std::to_string(i))));
+  auto newest = messages_->history(HistoryQuery{room_id_, std::nullopt, std::nullopt, 2}).value();
+  ASSERT_EQ(newest.items.size(), 2u);
+  EXPECT_EQ(newest.items[0].seq, 4);
+  EXPECT_EQ(newest.items[1].seq, 5);
+  EXPECT_TRUE(newest.has_more);
+  auto before = messages_->history(HistoryQuery{room_id_, 2, std::nullopt, 10}).value();
+  ASSERT_EQ(before.items.size(), 1u);
+  EXPECT_FALSE(before.has_more);
+  auto after = messages_->history(HistoryQuery{room_id_, std::nullopt, 3, 10}).value();
+  ASSERT_EQ(after.items.size(), 2u);
+  EXPECT_EQ(after.items[0].content, "m4");
+}
+
+TEST_P(MessageStoreContract, EditsDeletionsAndReactionsAppendEvents) {
+  auto posted = messages_->post(post("u_owner", "原文")).value().message;
+  auto edited = messages_->edit(room_id_, posted.message_id, "改過", "u_owner", kT0 + 2);
+  ASSERT_TRUE(edited);
+  EXPECT_EQ(edited->message.content, "改過");
+  ASSERT_TRUE(edited->event);
+  auto added = messages_->react(room_id_, posted.message_id, "u_viewer", "👍", true, kT0 + 3);
+  ASSERT_TRUE(added && added->event);
+  auto again = messages_->react(room_id_, posted.message_id, "u_viewer", "👍", true, kT0 + 4);
+  ASSERT_TRUE(again);
+  EXPECT_FALSE(again->event);  // one reaction per user per emoji
+  ASSERT_EQ(again->message.reactions.size(), 1u);
+  EXPECT_EQ(again->message.reactions[0].user_ids, std::vector<std::string>{"u_viewer"});
+  auto removed = messages_->remove(room_id_, posted.message_id, "u_owner", kT0 + 5);
+  ASSERT_TRUE(removed && removed->event);
+  EXPECT_TRUE(removed->message.deleted);
+  EXPECT_TRUE(removed->message.content.empty());
+  auto twice = messages_->remove(room_id_, posted.message_id, "u_owner", kT0 + 6);
+  ASSERT_TRUE(twice);
+  EXPECT_FALSE(twice->event);
+  auto seqs = event_seqs(room_id_);
+  EXPECT_EQ(seqs.size(), 4u);  // posted, edited, reaction added, deleted
+  expect_gap_free(seqs);
+}
+
+TEST_P(MessageStoreContract, SearchFindsChineseAndEnglishText) {
+  ASSERT_TRUE(messages_->post(post("u_owner", "沖壓機卡料，已停機")));
+  ASSERT_TRUE(messages_->post(post("u_owner", "Line 3 conveyor restarted")));
+  ASSERT_TRUE(messages_->post(post("u_owner", "unrelated")));
+  auto texts = [&](const std::string& q) {
+    std::set<std::string> out;
+    for (const auto& m : messages_->search(room_id_, q, 20).value()) out.insert(m.content);
+    return out;
+  };
+  EXPECT_EQ(texts("沖壓機"), std::set<std::string>{"沖壓機卡料，已停機"});
+  EXPECT_EQ(texts("卡料"), std::set<std::string>{"沖壓機卡料，已停機"});  // two characters
+  EXPECT_EQ(texts("line 3"), std::set<std::string>{"Line 3 conveyor restarted"});
+  EXPECT_TRUE(texts("missing").empty());
+}
+
+TEST_P(MessageStoreContract, ReadPositionsOnlyMoveForward) {
+  ASSERT_TRUE(messages_->mark_read(room_id_, "u_viewer", 5, kT0));
+  ASSERT_TRUE(messages_->mark_read(room_id_, "u_viewer", 3, kT0 + 1));
+  EXPECT_EQ(messages_->read_position(room_id_, "u_viewer").value(), 5);
+  EXPECT_EQ(messages_->read_position(room_id_, "u_owner").value(), 0);
+}
+
+INSTANTIATE_TEST_SUITE_P(SqlBackends, MessageStoreContract,
+                         ::testing::ValuesIn(testing::all_backends(/*with_memory=*/false)),
+                         testing::BackendName{});
+
+}  // namespace
+}  // namespace tr
