@@ -161,6 +161,16 @@ struct HttpServer::Impl {
     }
   }
 
+  // A WebSocket client until it goes; counted as an open connection.
+  awaitable<void> websocket_session(tcp::socket socket,
+                                    bhttp::request<bhttp::empty_body> upgrade, std::string token,
+                                    std::string remote) {
+    co_await run_websocket(std::move(socket), std::move(upgrade), std::move(token),
+                           std::move(remote), *realtime, workers);
+    metrics.connection_closed();
+    active--;
+  }
+
   // Refuse, then stop reading and close gently so the answer reaches a client
   // that is still sending (no RST under the response).
   static awaitable<void> lingering_close(beast::tcp_stream& stream) {
@@ -248,13 +258,19 @@ struct HttpServer::Impl {
             std::lock_guard lock(conns_mu);
             conns.erase(conn_id);
           }
+          // The WebSocket runs as a coroutine of its own on the bare socket,
+          // and this session (its frame, buffers and request) ends now.
+          // (Clients send nothing before the 101 answer, so the read buffer
+          // holds no WebSocket bytes.)
           std::string token = req.query_param("token").value_or("");
           auto upgrade = head_parser.release();
           spdlog::info("GET /ws 101 id={}", req.request_id);
-          co_await run_websocket(std::move(stream), std::move(upgrade), std::move(token),
-                                 std::move(remote), *realtime, workers);
-          metrics.connection_closed();
-          active--;
+          auto socket = stream.release_socket();
+          auto executor = socket.get_executor();
+          asio::co_spawn(executor,
+                         websocket_session(std::move(socket), std::move(upgrade), std::move(token),
+                                           std::move(remote)),
+                         asio::detached);
           co_return;
         }
         auto match = router.match(req);

@@ -7,8 +7,8 @@
 #include <spdlog/spdlog.h>
 
 #include <atomic>
-#include <deque>
 #include <mutex>
+#include <vector>
 
 #include "http/worker_pool.hpp"
 
@@ -20,7 +20,7 @@ namespace beast = boost::beast;
 namespace websocket = boost::beast::websocket;
 using asio::awaitable;
 constexpr auto kTuple = asio::as_tuple(asio::use_awaitable);
-using WsStream = websocket::stream<beast::tcp_stream>;
+using WsStream = websocket::stream<asio::ip::tcp::socket>;
 
 std::atomic<std::uint64_t> next_connection_id{1};
 
@@ -29,8 +29,8 @@ std::atomic<std::uint64_t> next_connection_id{1};
 class WsConnection final : public realtime::Connection,
                            public std::enable_shared_from_this<WsConnection> {
  public:
-  WsConnection(beast::tcp_stream stream, const WebSocketOptions& options)
-      : ws_(std::move(stream)), wake_(ws_.get_executor()), options_(options) {
+  WsConnection(asio::ip::tcp::socket socket, const WebSocketOptions& options)
+      : ws_(std::move(socket)), wake_(ws_.get_executor()), options_(options) {
     info_.connection_id = next_connection_id++;
   }
 
@@ -49,15 +49,16 @@ class WsConnection final : public realtime::Connection,
       std::lock_guard lock(mu_);
       if (closing_) return;
       const bool pressured =
-          queue_.size() * 2 >= options_.queue_max_frames || bytes_ * 2 >= options_.queue_max_bytes;
+          frames_ * 2 >= options_.queue_max_frames || bytes_ * 2 >= options_.queue_max_bytes;
       if (ephemeral && pressured) return;  // typing and presence are dropped first
-      if (queue_.size() >= options_.queue_max_frames ||
+      if (frames_ >= options_.queue_max_frames ||
           bytes_ + frame->size() > options_.queue_max_bytes) {
         closing_ = true;  // too slow: close; it catches up by seq on reconnect
         close_code_ = 1008;
         close_reason_ = "too slow: reconnect and catch up";
       } else {
         bytes_ += frame->size();
+        frames_++;
         queue_.push_back(std::move(frame));
       }
     }
@@ -77,7 +78,7 @@ class WsConnection final : public realtime::Connection,
 
   bool congested() const override {
     std::lock_guard lock(mu_);
-    return queue_.size() * 2 >= options_.queue_max_frames || bytes_ * 2 >= options_.queue_max_bytes;
+    return frames_ * 2 >= options_.queue_max_frames || bytes_ * 2 >= options_.queue_max_bytes;
   }
 
   void when_drained(std::function<void()> callback) override {
@@ -98,27 +99,25 @@ class WsConnection final : public realtime::Connection,
   }
 
  private:
+  // Takes every queued frame at once (one lock per wake-up, not per frame)
+  // and writes them in order; a frame counts against the bounds until it is
+  // written.
   awaitable<void> write_queued() {
+    std::vector<realtime::Frame> batch;
     for (;;) {
-      realtime::Frame frame;
-      std::function<void()> drained;
       std::uint16_t close_code = 0;
       std::string close_reason;
       bool done = false;
       {
         std::lock_guard lock(mu_);
         if (!queue_.empty() && !(closing_ && close_code_ == 1008)) {
-          frame = std::move(queue_.front());
-          queue_.pop_front();
-          bytes_ -= frame->size();
-          if (on_drained_ && drained_locked()) drained = std::move(on_drained_);
+          batch.swap(queue_);
         } else if (closing_) {
           close_code = close_code_;
           close_reason = close_reason_;
           done = true;
         }
       }
-      if (drained) drained();  // the next catch-up page may come
       if (done) {
         if (close_code != 0 && ws_.is_open()) {
           websocket::close_reason why(close_code);
@@ -128,7 +127,7 @@ class WsConnection final : public realtime::Connection,
         }
         co_return;
       }
-      if (!frame) {
+      if (batch.empty()) {
         wake_.expires_at(asio::steady_timer::time_point::max());
         writer_waiting_ = true;
         // A frame queued between the check above and now must not be missed.
@@ -139,15 +138,33 @@ class WsConnection final : public realtime::Connection,
         co_await wake_.async_wait(kTuple);
         continue;
       }
-      ws_.text(true);
-      auto [ec, n] = co_await ws_.async_write(asio::buffer(*frame), kTuple);
-      if (ec) {
-        std::lock_guard lock(mu_);
-        closing_ = true;
-        close_code_ = 0;  // the socket is gone: nothing left to say
-        co_return;
+      for (auto& frame : batch) {
+        ws_.text(true);
+        auto [ec, n] = co_await ws_.async_write(asio::buffer(*frame), kTuple);
+        std::function<void()> drained;
+        {
+          std::lock_guard lock(mu_);
+          bytes_ -= frame->size();
+          frames_--;
+          if (ec) {
+            closing_ = true;
+            close_code_ = 0;  // the socket is gone: nothing left to say
+          } else if (on_drained_ && drained_locked()) {
+            drained = std::move(on_drained_);
+          }
+        }
+        if (ec) co_return;
+        if (drained) drained();  // the next catch-up page may come
+        if (closing_now_with(1008)) break;
       }
+      batch.clear();
+      if (batch.capacity() > 64) batch.shrink_to_fit();  // an idle client keeps no big array
     }
+  }
+
+  bool closing_now_with(std::uint16_t code) const {
+    std::lock_guard lock(mu_);
+    return closing_ && close_code_ == code;
   }
 
  public:
@@ -176,7 +193,7 @@ class WsConnection final : public realtime::Connection,
   }
 
   bool drained_locked() const {
-    return queue_.size() * 4 < options_.queue_max_frames && bytes_ * 4 < options_.queue_max_bytes;
+    return frames_ * 4 < options_.queue_max_frames && bytes_ * 4 < options_.queue_max_bytes;
   }
 
   WsStream ws_;
@@ -186,9 +203,10 @@ class WsConnection final : public realtime::Connection,
   realtime::ConnectionInfo info_;
 
   mutable std::mutex mu_;
-  std::deque<realtime::Frame> queue_;  // guarded by mu_
-  std::function<void()> on_drained_;   // guarded by mu_
-  std::size_t bytes_ = 0;              // guarded by mu_
+  std::vector<realtime::Frame> queue_;  // guarded by mu_; not yet taken by the writer
+  std::function<void()> on_drained_;    // guarded by mu_
+  std::size_t frames_ = 0;              // guarded by mu_; queued or being written
+  std::size_t bytes_ = 0;               // guarded by mu_; queued or being written
   bool closing_ = false;               // guarded by mu_
   std::uint16_t close_code_ = 0;       // guarded by mu_
   std::string close_reason_;           // guarded by mu_
@@ -221,13 +239,12 @@ std::string auth_token_of(std::string_view text) {
 
 }  // namespace
 
-awaitable<void> run_websocket(beast::tcp_stream stream,
+awaitable<void> run_websocket(asio::ip::tcp::socket socket,
                               beast::http::request<beast::http::empty_body> upgrade,
                               std::string query_token, std::string remote_address,
                               RealtimeEndpoint& endpoint, WorkerPool& workers) {
   const WebSocketOptions& options = endpoint.options;
-  beast::get_lowest_layer(stream).expires_never();
-  auto conn = std::make_shared<WsConnection>(std::move(stream), options);
+  auto conn = std::make_shared<WsConnection>(std::move(socket), options);
   WsStream& ws = conn->ws();
   websocket::stream_base::timeout timeouts{};
   timeouts.handshake_timeout = std::chrono::seconds(10);
@@ -240,6 +257,8 @@ awaitable<void> run_websocket(beast::tcp_stream stream,
   }));
   auto [accept_ec] = co_await ws.async_accept(upgrade, kTuple);
   if (accept_ec) co_return;
+  const std::string user_agent(upgrade[beast::http::field::user_agent]);
+  upgrade = {};  // its header fields are not needed for the connection's life
 
   auto executor = co_await asio::this_coro::executor;
   asio::co_spawn(executor, WsConnection::write_loop(conn), asio::detached);
@@ -279,11 +298,11 @@ awaitable<void> run_websocket(beast::tcp_stream stream,
   realtime::Client client;
   beast::flat_buffer buffer;
   for (;;) {
-    buffer.clear();
     auto [ec, n] = co_await ws.async_read(buffer, kTuple);
     if (ec) break;  // closed, idle peer, or over the size limit (Beast sent 1009)
     if (!ws.got_text()) {
       conn->close(1003, "binary frames are not supported");
+      buffer.clear();
       continue;  // keep reading until the close handshake ends
     }
     std::string_view text(static_cast<const char*>(buffer.data().data()), buffer.size());
@@ -292,6 +311,7 @@ awaitable<void> run_websocket(beast::tcp_stream stream,
       bool ok = false;
       if (!token.empty()) ok = co_await authenticate(std::move(token));
       if (!ok) conn->close(4401, "authenticate first: {\"type\":\"auth\",\"token\":...}");
+      buffer.clear();
       continue;
     }
     if (!client.connection) {
@@ -300,10 +320,13 @@ awaitable<void> run_websocket(beast::tcp_stream stream,
         asio::post(serial, std::move(work));
       };
       client.actor = Actor{who->user_id, who->username, who->display_name, who->is_admin,
-                           remote_address, std::string(upgrade[beast::http::field::user_agent])};
+                           remote_address, user_agent};
       client.connection = conn;
     }
     endpoint.gateway.handle(client, text);
+    // Most clients stay idle between frames: keep no read buffer meanwhile.
+    buffer.clear();
+    buffer.shrink_to_fit();
   }
   conn->reader_finished();
   if (who) endpoint.hub.remove_connection(conn->info().connection_id);

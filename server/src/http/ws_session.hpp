@@ -3,10 +3,13 @@
 // read: accept, authenticate (?token= or a first {"type":"auth"} frame within
 // the timeout, else close 4401), register with the hub, then read client
 // frames (text only: binary → 1003; over the size limit → 1009) and write
-// queued frames with one write in flight. Included by server.cpp only.
+// queued frames with one write in flight. Runs as a coroutine of its own
+// (the HTTP session that read the upgrade has ended), over the bare socket:
+// an idle client costs as little memory as Beast allows. Included by
+// server.cpp only.
 
 #include <boost/asio/awaitable.hpp>
-#include <boost/beast/core/tcp_stream.hpp>
+#include <boost/asio/ip/tcp.hpp>
 #include <boost/beast/http/empty_body.hpp>
 #include <boost/beast/http/message.hpp>
 
@@ -19,7 +22,7 @@ namespace tr::http {
 class WorkerPool;
 
 boost::asio::awaitable<void> run_websocket(
-    boost::beast::tcp_stream stream,
+    boost::asio::ip::tcp::socket socket,
     boost::beast::http::request<boost::beast::http::empty_body> upgrade,
     std::string query_token, std::string remote_address, RealtimeEndpoint& endpoint,
     WorkerPool& workers);
