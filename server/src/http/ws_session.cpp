@@ -25,12 +25,13 @@ using WsStream = websocket::stream<asio::ip::tcp::socket>;
 std::atomic<std::uint64_t> next_connection_id{1};
 
 // A client connection as the hub sees it: a bounded queue of frames, written
-// by one writer coroutine on the connection's strand.
+// by a chain of completion handlers on the connection's strand (no coroutine
+// or timer per connection for writing).
 class WsConnection final : public realtime::Connection,
                            public std::enable_shared_from_this<WsConnection> {
  public:
   WsConnection(asio::ip::tcp::socket socket, const WebSocketOptions& options)
-      : ws_(std::move(socket)), wake_(ws_.get_executor()), options_(options) {
+      : ws_(std::move(socket)), options_(options) {
     info_.connection_id = next_connection_id++;
   }
 
@@ -92,74 +93,82 @@ class WsConnection final : public realtime::Connection,
     callback();
   }
 
-  // Writes queued frames until closing; then sends the close frame. Holds
-  // the connection alive until it ends.
-  static awaitable<void> write_loop(std::shared_ptr<WsConnection> self) {
-    co_await self->write_queued();
+  // Lets the writer run (after the handshake). The writer is a chain of
+  // completion handlers on the connection's strand, each holding the
+  // connection alive: one write in flight, frames taken from the queue a
+  // batch at a time, then the close frame when closing.
+  void start_writer() {
+    writer_idle_ = true;
+    if (has_work()) wake();
   }
 
  private:
-  // Takes every queued frame at once (one lock per wake-up, not per frame)
-  // and writes them in order; a frame counts against the bounds until it is
-  // written.
-  awaitable<void> write_queued() {
-    std::vector<realtime::Frame> batch;
-    for (;;) {
-      std::uint16_t close_code = 0;
-      std::string close_reason;
-      bool done = false;
-      {
-        std::lock_guard lock(mu_);
-        if (!queue_.empty() && !(closing_ && close_code_ == 1008)) {
-          batch.swap(queue_);
-        } else if (closing_) {
-          close_code = close_code_;
-          close_reason = close_reason_;
-          done = true;
-        }
+  // On the strand: writes what is queued, or closes, or goes idle.
+  void pump() {
+    std::uint16_t close_code = 0;
+    std::string close_reason;
+    {
+      std::lock_guard lock(mu_);
+      if (!queue_.empty() && !(closing_ && close_code_ == 1008)) {
+        batch_.swap(queue_);
+      } else if (closing_) {
+        close_code = close_code_;
+        close_reason = close_reason_;
       }
-      if (done) {
-        if (close_code != 0 && ws_.is_open()) {
-          websocket::close_reason why(close_code);
-          close_reason.resize(std::min<std::size_t>(close_reason.size(), 120));
-          why.reason.assign(close_reason.data(), close_reason.size());
-          co_await ws_.async_close(why, kTuple);
-        }
-        co_return;
-      }
-      if (batch.empty()) {
-        wake_.expires_at(asio::steady_timer::time_point::max());
-        writer_waiting_ = true;
-        // A frame queued between the check above and now must not be missed.
-        if (has_work()) {
-          writer_waiting_ = false;
-          continue;
-        }
-        co_await wake_.async_wait(kTuple);
-        continue;
-      }
-      for (auto& frame : batch) {
-        ws_.text(true);
-        auto [ec, n] = co_await ws_.async_write(asio::buffer(*frame), kTuple);
-        std::function<void()> drained;
-        {
-          std::lock_guard lock(mu_);
-          bytes_ -= frame->size();
-          frames_--;
-          if (ec) {
-            closing_ = true;
-            close_code_ = 0;  // the socket is gone: nothing left to say
-          } else if (on_drained_ && drained_locked()) {
-            drained = std::move(on_drained_);
-          }
-        }
-        if (ec) co_return;
-        if (drained) drained();  // the next catch-up page may come
-        if (closing_now_with(1008)) break;
-      }
-      batch.clear();
-      if (batch.capacity() > 64) batch.shrink_to_fit();  // an idle client keeps no big array
     }
+    if (!batch_.empty()) {
+      write_next();
+      return;
+    }
+    if (close_code != 0) {
+      if (!ws_.is_open()) return;
+      websocket::close_reason why(close_code);
+      close_reason.resize(std::min<std::size_t>(close_reason.size(), 120));
+      why.reason.assign(close_reason.data(), close_reason.size());
+      ws_.async_close(why, [self = shared_from_this()](const beast::error_code&) {});
+      return;  // the writer is done for good
+    }
+    if (closing_now_with(0)) return;  // the socket is gone
+    writer_idle_ = true;
+    // A frame queued between the check above and now must not be missed.
+    if (has_work() && writer_idle_.exchange(false)) pump();
+  }
+
+  void write_next() {
+    ws_.text(true);
+    const realtime::Frame& frame = batch_[next_];
+    ws_.async_write(asio::buffer(*frame),
+                    [self = shared_from_this()](const beast::error_code& ec, std::size_t) {
+                      self->written(ec);
+                    });
+  }
+
+  // A frame counts against the queue's bounds until it is written.
+  void written(const beast::error_code& ec) {
+    std::function<void()> drained;
+    bool slow = false;
+    {
+      std::lock_guard lock(mu_);
+      bytes_ -= batch_[next_]->size();
+      frames_--;
+      if (ec) {
+        closing_ = true;
+        close_code_ = 0;  // the socket is gone: nothing left to say
+      } else if (on_drained_ && drained_locked()) {
+        drained = std::move(on_drained_);
+      }
+      slow = closing_ && close_code_ == 1008;
+    }
+    if (ec) return;
+    if (drained) drained();  // the next catch-up page may come
+    if (++next_ < batch_.size() && !slow) {
+      write_next();
+      return;
+    }
+    batch_.clear();
+    next_ = 0;
+    if (batch_.capacity() > 64) batch_.shrink_to_fit();  // an idle client keeps no big array
+    pump();
   }
 
   bool closing_now_with(std::uint16_t code) const {
@@ -181,10 +190,10 @@ class WsConnection final : public realtime::Connection,
   }
 
  private:
-  // Wakes the writer if it waits for frames (one post per wait, not per frame).
+  // Wakes the writer if it is idle (one post per wake-up, not per frame).
   void wake() {
-    if (!writer_waiting_.exchange(false)) return;
-    asio::post(ws_.get_executor(), [self = shared_from_this()] { self->wake_.cancel(); });
+    if (!writer_idle_.exchange(false)) return;
+    asio::post(ws_.get_executor(), [self = shared_from_this()] { self->pump(); });
   }
 
   bool has_work() const {
@@ -197,8 +206,9 @@ class WsConnection final : public realtime::Connection,
   }
 
   WsStream ws_;
-  asio::steady_timer wake_;  // used on the strand only
-  std::atomic<bool> writer_waiting_{false};
+  std::atomic<bool> writer_idle_{false};   // true: no write in flight and no pump posted
+  std::vector<realtime::Frame> batch_;     // strand only: the frames being written
+  std::size_t next_ = 0;                   // strand only: batch_[next_] is in flight
   const WebSocketOptions& options_;
   realtime::ConnectionInfo info_;
 
@@ -261,7 +271,7 @@ awaitable<void> run_websocket(asio::ip::tcp::socket socket,
   upgrade = {};  // its header fields are not needed for the connection's life
 
   auto executor = co_await asio::this_coro::executor;
-  asio::co_spawn(executor, WsConnection::write_loop(conn), asio::detached);
+  conn->start_writer();
 
   std::optional<AuthContext> who;
   auto authenticate = [&](std::string token) -> awaitable<bool> {
