@@ -36,6 +36,7 @@ void configure_sqlite(soci::session& s) {
   s << "PRAGMA busy_timeout = 10000";
   s << "PRAGMA temp_store = MEMORY";
   s << "PRAGMA mmap_size = 268435456";  // reads straight from the page cache
+  s << "PRAGMA wal_autocheckpoint = 0";  // Database::run_checkpoints does it
 }
 
 // libpq keyword/value conninfo from a postgresql:// URL (SOCI mangles URIs).
@@ -99,7 +100,34 @@ void Transaction::commit() {
 Database::Database(Dialect dialect, std::size_t size)
     : dialect_(dialect), size_(size), pool_(std::make_unique<soci::connection_pool>(size)) {}
 
-Database::~Database() = default;
+Database::~Database() {
+  if (checkpointer_.joinable()) {
+    {
+      std::lock_guard lock(checkpoint_mu_);
+      stopping_ = true;
+    }
+    checkpoint_cv_.notify_all();
+    checkpointer_.join();
+  }
+}
+
+// Copies the WAL back into the database file a few times a second (PASSIVE:
+// never waits for readers or writers), so commits stay short; SQLite itself
+// checkpoints once more when the last connection closes.
+void Database::run_checkpoints() {
+  constexpr auto kInterval = std::chrono::milliseconds(250);
+  std::unique_lock lock(checkpoint_mu_);
+  while (!checkpoint_cv_.wait_for(lock, kInterval, [this] { return stopping_; })) {
+    lock.unlock();
+    try {
+      auto lease = acquire();
+      *lease << "PRAGMA wal_checkpoint(PASSIVE)";
+    } catch (const std::exception&) {
+      // Busy or failing: the next round tries again; the WAL only grows meanwhile.
+    }
+    lock.lock();
+  }
+}
 
 std::string Database::redact(const std::string& url) {
   // postgresql://user:secret@host -> postgresql://user:***@host
@@ -147,6 +175,7 @@ std::unique_ptr<Database> Database::open(const std::string& url, std::size_t poo
     }
     db->caches_.push_back(std::make_unique<StatementCache>(s, db->is_sqlite()));
   }
+  if (db->is_sqlite()) db->checkpointer_ = std::thread([raw = db.get()] { raw->run_checkpoints(); });
   return db;
 }
 

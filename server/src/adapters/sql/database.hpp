@@ -1,15 +1,20 @@
 #pragma once
 // Database: a pool of SOCI sessions to SQLite or PostgreSQL, chosen by URL.
-//   sqlite:///abs/path.db   sqlite://relative/path.db   (WAL, foreign keys, busy timeout)
+//   sqlite:///abs/path.db   sqlite://relative/path.db   (WAL, foreign keys, busy timeout;
+//                           the WAL is checkpointed by a thread of its own, not by
+//                           whichever writer happens to cross the threshold)
 //   postgresql://user:pass@host:port/dbname            (any libpq URI)
 // Every call blocks: use it from the worker pool. Thread-safe.
 // SQL is written once for both dialects where it can be; what differs is asked
 // through dialect() in one named function per difference.
 
 #include <atomic>
+#include <condition_variable>
 #include <cstddef>
 #include <memory>
+#include <mutex>
 #include <string>
+#include <thread>
 #include <vector>
 
 #include <soci/soci.h>
@@ -81,12 +86,18 @@ class Database {
  private:
   friend class Lease;
   Database(Dialect dialect, std::size_t size);
+  void run_checkpoints();
 
   Dialect dialect_;
   std::size_t size_;
   std::unique_ptr<soci::connection_pool> pool_;
   std::vector<std::unique_ptr<StatementCache>> caches_;  // by slot; destroyed before pool_
   std::atomic<std::size_t> in_use_{0};
+
+  std::mutex checkpoint_mu_;
+  std::condition_variable checkpoint_cv_;
+  bool stopping_ = false;  // guarded by checkpoint_mu_
+  std::thread checkpointer_;  // SQLite only
 };
 
 }  // namespace tr::sql
