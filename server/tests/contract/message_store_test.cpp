@@ -153,6 +153,21 @@ TEST_P(MessageStoreContract, RefusedPostsLeaveTheirBatchIntact) {
   EXPECT_EQ(event_seqs(archived_room).size(), 1u);  // only the room update
 }
 
+TEST_P(MessageStoreContract, AReplyMayNameAMessageOfTheSameBatch) {
+  auto question = post("u_owner", "哪條線停了？");
+  auto answer = post("u_owner", "Line 3");
+  answer.message.reply_to = question.message.message_id;
+  auto elsewhere = post("u_owner", "wrong room", std::nullopt, create_room("Other"));
+  elsewhere.message.reply_to = question.message.message_id;  // not a message of that room
+  auto results = post_together({question, answer, elsewhere});
+  ASSERT_TRUE(results[0]);
+  ASSERT_TRUE(results[1]) << results[1].error().message;
+  EXPECT_EQ(results[1]->message.reply_to, question.message.message_id);
+  EXPECT_EQ(results[1]->message.seq, results[0]->message.seq + 1);
+  ASSERT_FALSE(results[2]);
+  EXPECT_EQ(results[2].error().code, ErrorCode::kValidationFailed);
+}
+
 TEST_P(MessageStoreContract, AdminsMayPostWithoutMembership) {
   auto req = post("u_stranger", "admin note");
   req.sender_is_admin = true;

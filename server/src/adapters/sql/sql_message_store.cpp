@@ -1,6 +1,10 @@
 #include "adapters/sql/sql_message_store.hpp"
 
+#include <algorithm>
 #include <future>
+#include <map>
+#include <set>
+#include <tuple>
 #include <stdexcept>
 
 #include <spdlog/spdlog.h>
@@ -41,96 +45,157 @@ Result<RoomEvent> append_change(const Lease& lease, const std::string& room_id,
   return event;
 }
 
-struct SenderSlots {
-  std::string room_id, user_id, status, role, display_name;
-  soci::indicator role_ind = soci::i_null;
+struct CheckSlots {
+  std::string room_id, user_id, client_id, status, role, display_name, existing_id;
+  soci::indicator client_ind = soci::i_null, role_ind = soci::i_null,
+                  existing_ind = soci::i_null;
 };
 
-struct ExistingSlots {
-  std::string room_id, key, found;  // key: the reply_to message id or the client_id
-  std::string sender_id;
+struct ReplySlots {
+  std::string room_id, message_id, found;
 };
 
-// A room archived between post_one's check and its seq claim (another
+// A room archived (or gone) between a post's check and its seq claim (another
 // instance, PostgreSQL): the batch is rolled back and its posts retried alone.
-struct ArchivedMeanwhile : std::runtime_error {
-  ArchivedMeanwhile() : std::runtime_error("the room was archived during the post") {}
+struct RoomChangedMeanwhile : std::runtime_error {
+  RoomChangedMeanwhile() : std::runtime_error("the room changed during the post") {}
 };
 
-// One post inside the batch transaction. Every refusal is decided before the
-// post writes anything, so a refused post leaves the batch untouched and needs
-// no savepoint (which would also make SQLite flush the search index per post).
-Result<PostResult> post_one(const Lease& lease, const PostRequest& req) {
+// What the batch learned about one post before writing anything.
+struct Checked {
+  std::string sender_name;
+  std::optional<std::string> stored_id;  // the client_id was used before: that message
+};
+
+// Decides whether a post may be stored, in one round trip (room status, the
+// sender's role and name, and an earlier message with the same client_id).
+// `batch_ids` holds "room_id\nmessage_id" of messages accepted earlier in
+// this batch (not yet written), which reply_to may name.
+Result<Checked> check_post(const Lease& lease, const PostRequest& req,
+                           const std::set<std::string>& batch_ids) {
   const Message& in = req.message;
   StatementCache& statements = lease.statements();
-  // The room's status, the sender's role in it (if any) and display name.
-  auto sender = statements.get<SenderSlots>(
-      "SELECT r.status, m.role, u.display_name FROM rooms r JOIN users u ON u.user_id = :u "
+  auto q = statements.get<CheckSlots>(
+      "SELECT r.status, m.role, u.display_name, (SELECT x.message_id FROM messages x WHERE "
+      "x.room_id = r.room_id AND x.sender_id = u.user_id AND x.client_id = :c) "
+      "FROM rooms r JOIN users u ON u.user_id = :u "
       "LEFT JOIN room_members m ON m.room_id = r.room_id AND m.user_id = u.user_id "
       "WHERE r.room_id = :r",
-      [](soci::statement& st, SenderSlots& v) {
+      [](soci::statement& st, CheckSlots& v) {
+        st.exchange(soci::use(v.client_id, v.client_ind));
         st.exchange(soci::use(v.user_id));
         st.exchange(soci::use(v.room_id));
         st.exchange(soci::into(v.status));
         st.exchange(soci::into(v.role, v.role_ind));
         st.exchange(soci::into(v.display_name));
+        st.exchange(soci::into(v.existing_id, v.existing_ind));
       });
-  sender->room_id = in.room_id;
-  sender->user_id = in.sender_id;
-  sender->role_ind = soci::i_null;
-  const bool found = sender.execute(true);
+  q->room_id = in.room_id;
+  q->user_id = in.sender_id;
+  q->client_id = in.client_id.value_or("");
+  q->client_ind = in.client_id ? soci::i_ok : soci::i_null;
+  q->role_ind = q->existing_ind = soci::i_null;
+  const bool found = q.execute(true);
   std::optional<Role> role;
-  if (found && sender->role_ind == soci::i_ok) role = parse_role(sender->role);
+  if (found && q->role_ind == soci::i_ok) role = parse_role(q->role);
   if (!allowed(Action::kSendMessage, role, req.sender_is_admin, false)) {
     return Error{ErrorCode::kForbidden,
                  role ? "viewers cannot send messages" : "you are not a member of this room"};
   }
   if (!found) return no_room();
-  if (sender->status == "archived") return archived();
-  if (in.reply_to) {
-    auto reply = statements.get<ExistingSlots>(
+  if (q->status == "archived") return archived();
+  Checked out{q->display_name, std::nullopt};
+  if (q->existing_ind == soci::i_ok) {
+    out.stored_id = q->existing_id;
+    return out;
+  }
+  if (in.reply_to && !batch_ids.count(in.room_id + '\n' + *in.reply_to)) {
+    auto reply = statements.get<ReplySlots>(
         "SELECT message_id FROM messages WHERE room_id = :r AND message_id = :m",
-        [](soci::statement& st, ExistingSlots& v) {
+        [](soci::statement& st, ReplySlots& v) {
           st.exchange(soci::use(v.room_id));
-          st.exchange(soci::use(v.key));
+          st.exchange(soci::use(v.message_id));
           st.exchange(soci::into(v.found));
         });
     reply->room_id = in.room_id;
-    reply->key = *in.reply_to;
+    reply->message_id = *in.reply_to;
     if (!reply.execute(true)) {
       return Error{ErrorCode::kValidationFailed, "reply_to is not a message of this room",
                    "reply_to"};
     }
   }
-  if (in.client_id) {
-    auto existing = statements.get<ExistingSlots>(
-        "SELECT message_id FROM messages WHERE room_id = :r AND sender_id = :u AND "
-        "client_id = :c",
-        [](soci::statement& st, ExistingSlots& v) {
-          st.exchange(soci::use(v.room_id));
-          st.exchange(soci::use(v.sender_id));
-          st.exchange(soci::use(v.key));
-          st.exchange(soci::into(v.found));
-        });
-    existing->room_id = in.room_id;
-    existing->sender_id = in.sender_id;
-    existing->key = *in.client_id;
-    if (existing.execute(true)) {
-      auto stored = find_in(*lease, in.room_id, existing->found);
-      if (!stored) return no_message();
-      return PostResult{*stored, true, std::nullopt};
+  return out;
+}
+
+// Stores a batch of posts in the open transaction, in a few statements:
+// every post is checked first (a refused post writes nothing, so it needs no
+// savepoint), then each room's seqs are claimed at once and the messages and
+// their events inserted several rows per statement. Fills results[i] for
+// every post.
+void write_batch(const Lease& lease, const std::vector<PostRequest*>& posts,
+                 std::vector<Result<PostResult>>& results) {
+  results.assign(posts.size(), Result<PostResult>(no_message()));
+  std::vector<std::size_t> accepted;  // indexes into posts, in order
+  std::vector<std::pair<std::size_t, std::size_t>> repeats;  // post, the accepted post it repeats
+  std::map<std::tuple<std::string, std::string, std::string>, std::size_t> client_ids;
+  std::set<std::string> batch_ids;
+  std::vector<Message> messages;  // parallel to accepted
+  for (std::size_t i = 0; i < posts.size(); ++i) {
+    const Message& in = posts[i]->message;
+    if (in.client_id) {
+      auto it = client_ids.find({in.room_id, in.sender_id, *in.client_id});
+      if (it != client_ids.end()) {
+        repeats.emplace_back(i, it->second);  // the same client_id twice in one batch
+        continue;
+      }
     }
+    auto checked = check_post(lease, *posts[i], batch_ids);
+    if (!checked) {
+      results[i] = checked.error();
+      continue;
+    }
+    if (checked->stored_id) {
+      auto stored = find_in(*lease, in.room_id, *checked->stored_id);
+      results[i] = stored ? Result<PostResult>(PostResult{*stored, true, std::nullopt})
+                          : Result<PostResult>(no_message());
+      continue;
+    }
+    if (in.client_id) client_ids[{in.room_id, in.sender_id, *in.client_id}] = i;
+    batch_ids.insert(in.room_id + '\n' + in.message_id);
+    accepted.push_back(i);
+    messages.push_back(in);
+    messages.back().sender_name = checked->sender_name;
   }
-  auto claim = claim_seqs(lease, in.room_id, 1, in.created_at);
-  if (!claim) return no_room();
-  if (claim->status == "archived") throw ArchivedMeanwhile();
-  Message m = in;
-  m.seq = claim->last_seq;
-  m.sender_name = sender->display_name;
-  insert_message(lease, m);
-  RoomEvent event = render_event(m.room_id, m.seq, MessagePosted{m, {}}, m.created_at);
-  insert_event(lease, event, m.sender_id);
-  return PostResult{std::move(m), false, std::move(event)};
+
+  // Each room's next seqs, claimed once for all its posts of the batch.
+  std::map<std::string, std::vector<std::size_t>> by_room;  // room -> positions in messages
+  for (std::size_t k = 0; k < messages.size(); ++k) by_room[messages[k].room_id].push_back(k);
+  for (const auto& [room_id, positions] : by_room) {
+    EpochMs latest = 0;
+    for (auto k : positions) latest = std::max(latest, messages[k].created_at);
+    auto claim = claim_seqs(lease, room_id, static_cast<long long>(positions.size()), latest);
+    if (!claim || claim->status == "archived") throw RoomChangedMeanwhile();
+    auto seq = claim->last_seq - static_cast<long long>(positions.size());
+    for (auto k : positions) messages[k].seq = ++seq;
+  }
+
+  std::vector<RoomEvent> events;
+  events.reserve(messages.size());
+  for (const auto& m : messages) {
+    events.push_back(render_event(m.room_id, m.seq, MessagePosted{m, {}}, m.created_at));
+  }
+  std::vector<EventRow> rows;
+  rows.reserve(events.size());
+  for (std::size_t k = 0; k < events.size(); ++k) rows.push_back(EventRow{&events[k], messages[k].sender_id});
+  insert_messages(lease, messages);
+  insert_events(lease, rows);
+
+  for (std::size_t k = 0; k < accepted.size(); ++k) {
+    results[accepted[k]] = PostResult{std::move(messages[k]), false, std::move(events[k])};
+  }
+  for (const auto& [i, first] : repeats) {
+    if (results[first]) results[i] = PostResult{results[first]->message, true, std::nullopt};
+  }
 }
 
 }  // namespace
@@ -186,11 +251,13 @@ void SqlMessageStore::run_committer() {
 
 void SqlMessageStore::commit_batch(std::vector<Pending>& batch) {
   std::vector<Result<PostResult>> results;
-  results.reserve(batch.size());
   try {
+    std::vector<PostRequest*> posts;
+    posts.reserve(batch.size());
+    for (auto& item : batch) posts.push_back(&item.request);
     auto lease = db_.acquire();
     Transaction tx(lease);
-    for (auto& item : batch) results.push_back(post_one(lease, item.request));
+    write_batch(lease, posts, results);
     tx.commit();
     batches_++;
   } catch (const std::exception& e) {

@@ -3,6 +3,7 @@
 #include <boost/json.hpp>
 
 #include <algorithm>
+#include <array>
 #include <map>
 
 namespace tr::sql {
@@ -51,64 +52,125 @@ std::optional<SeqClaim> claim_seqs(const Lease& lease, const std::string& room_i
   return q->claim;
 }
 
-void insert_message(const Lease& lease, const Message& m) {
-  auto q = lease.statements().get<MessageSlots>(
-      "INSERT INTO messages (message_id, room_id, seq, sender_id, type, content, metadata, "
-      "reply_to, created_at, edited_at, deleted, client_id) VALUES (:id, :room, :seq, :sender, "
-      ":type, :content, :metadata, :reply, :created, :edited, :deleted, :client)",
-      [](soci::statement& st, MessageSlots& v) {
-        st.exchange(soci::use(v.message_id));
-        st.exchange(soci::use(v.room_id));
-        st.exchange(soci::use(v.seq));
-        st.exchange(soci::use(v.sender_id, v.sender_ind));
-        st.exchange(soci::use(v.type));
-        st.exchange(soci::use(v.content));
-        st.exchange(soci::use(v.metadata));
-        st.exchange(soci::use(v.reply_to, v.reply_ind));
-        st.exchange(soci::use(v.created_at));
-        st.exchange(soci::use(v.edited_at, v.edited_ind));
-        st.exchange(soci::use(v.deleted));
-        st.exchange(soci::use(v.client_id, v.client_ind));
-      });
-  q->message_id = m.message_id;
-  q->room_id = m.room_id;
-  q->seq = m.seq;
-  q->sender_id = m.sender_id;
-  q->sender_ind = m.sender_id.empty() ? soci::i_null : soci::i_ok;
-  q->type = std::string(to_string(m.type));
-  q->content = m.content;
-  q->metadata = boost::json::serialize(m.metadata);
-  q->reply_to = m.reply_to.value_or("");
-  q->reply_ind = m.reply_to ? soci::i_ok : soci::i_null;
-  q->created_at = m.created_at;
-  q->edited_at = m.edited_at.value_or(0);
-  q->edited_ind = m.edited_at ? soci::i_ok : soci::i_null;
-  q->deleted = m.deleted ? 1 : 0;
-  q->client_id = m.client_id.value_or("");
-  q->client_ind = m.client_id ? soci::i_ok : soci::i_null;
-  q.execute(true);
+namespace {
+
+void bind_message(soci::statement& st, MessageSlots& v) {
+  st.exchange(soci::use(v.message_id));
+  st.exchange(soci::use(v.room_id));
+  st.exchange(soci::use(v.seq));
+  st.exchange(soci::use(v.sender_id, v.sender_ind));
+  st.exchange(soci::use(v.type));
+  st.exchange(soci::use(v.content));
+  st.exchange(soci::use(v.metadata));
+  st.exchange(soci::use(v.reply_to, v.reply_ind));
+  st.exchange(soci::use(v.created_at));
+  st.exchange(soci::use(v.edited_at, v.edited_ind));
+  st.exchange(soci::use(v.deleted));
+  st.exchange(soci::use(v.client_id, v.client_ind));
+}
+
+void fill_message(MessageSlots& v, const Message& m) {
+  v.message_id = m.message_id;
+  v.room_id = m.room_id;
+  v.seq = m.seq;
+  v.sender_id = m.sender_id;
+  v.sender_ind = m.sender_id.empty() ? soci::i_null : soci::i_ok;
+  v.type = std::string(to_string(m.type));
+  v.content = m.content;
+  v.metadata = boost::json::serialize(m.metadata);
+  v.reply_to = m.reply_to.value_or("");
+  v.reply_ind = m.reply_to ? soci::i_ok : soci::i_null;
+  v.created_at = m.created_at;
+  v.edited_at = m.edited_at.value_or(0);
+  v.edited_ind = m.edited_at ? soci::i_ok : soci::i_null;
+  v.deleted = m.deleted ? 1 : 0;
+  v.client_id = m.client_id.value_or("");
+  v.client_ind = m.client_id ? soci::i_ok : soci::i_null;
+}
+
+void bind_event(soci::statement& st, EventSlots& v) {
+  st.exchange(soci::use(v.room_id));
+  st.exchange(soci::use(v.seq));
+  st.exchange(soci::use(v.type));
+  st.exchange(soci::use(v.frame));
+  st.exchange(soci::use(v.actor_id, v.actor_ind));
+  st.exchange(soci::use(v.created_at));
+}
+
+void fill_event(EventSlots& v, const EventRow& row) {
+  v.room_id = row.event->room_id;
+  v.seq = row.event->seq;
+  v.type = row.event->type;
+  v.frame = row.event->frame;
+  v.actor_id = row.actor_id;
+  v.actor_ind = row.actor_id.empty() ? soci::i_null : soci::i_ok;
+  v.created_at = row.event->created_at;
+}
+
+constexpr const char* kInsertMessages =
+    "INSERT INTO messages (message_id, room_id, seq, sender_id, type, content, metadata, "
+    "reply_to, created_at, edited_at, deleted, client_id)";
+constexpr std::size_t kMessageColumns = 12;
+constexpr const char* kInsertEvents =
+    "INSERT INTO room_events (room_id, seq, event_type, frame, actor_id, created_at)";
+constexpr std::size_t kEventColumns = 6;
+
+// `head` VALUES with `rows` rows of `columns` numbered placeholders.
+std::string values_sql(const char* head, std::size_t columns, std::size_t rows) {
+  std::string sql = std::string(head) + " VALUES ";
+  for (std::size_t r = 0; r < rows; ++r) {
+    sql += r ? ", (" : "(";
+    for (std::size_t c = 0; c < columns; ++c) {
+      sql += (c ? ", :p" : ":p") + std::to_string(r * columns + c);
+    }
+    sql += ")";
+  }
+  return sql;
+}
+
+// Inserts items[i...] in statements of N rows while N are left.
+template <std::size_t N, class Slots, class Item, class Bind, class Fill>
+void insert_chunks(const Lease& lease, const char* head, std::size_t columns,
+                   const std::vector<Item>& items, std::size_t& i, Bind bind, Fill fill) {
+  if (items.size() - i < N) return;
+  const std::string sql = values_sql(head, columns, N);
+  using Rows = std::array<Slots, N>;
+  while (items.size() - i >= N) {
+    auto q = lease.statements().get<Rows>(sql, [&](soci::statement& st, Rows& rows) {
+      for (auto& row : rows) bind(st, row);
+    });
+    for (std::size_t k = 0; k < N; ++k) fill(q.slots()[k], items[i + k]);
+    q.execute(true);
+    i += N;
+  }
+}
+
+// Every item, 32 rows a statement, then 8, then 1: a few cached statement
+// shapes serve any count.
+template <class Slots, class Item, class Bind, class Fill>
+void insert_all(const Lease& lease, const char* head, std::size_t columns,
+                const std::vector<Item>& items, Bind bind, Fill fill) {
+  std::size_t i = 0;
+  insert_chunks<32, Slots>(lease, head, columns, items, i, bind, fill);
+  insert_chunks<8, Slots>(lease, head, columns, items, i, bind, fill);
+  insert_chunks<1, Slots>(lease, head, columns, items, i, bind, fill);
+}
+
+}  // namespace
+
+void insert_messages(const Lease& lease, const std::vector<Message>& messages) {
+  insert_all<MessageSlots>(lease, kInsertMessages, kMessageColumns, messages, bind_message,
+                           fill_message);
+}
+
+void insert_message(const Lease& lease, const Message& m) { insert_messages(lease, {m}); }
+
+void insert_events(const Lease& lease, const std::vector<EventRow>& events) {
+  insert_all<EventSlots>(lease, kInsertEvents, kEventColumns, events, bind_event, fill_event);
 }
 
 void insert_event(const Lease& lease, const RoomEvent& event, const std::string& actor_id) {
-  auto q = lease.statements().get<EventSlots>(
-      "INSERT INTO room_events (room_id, seq, event_type, frame, actor_id, created_at) "
-      "VALUES (:room, :seq, :type, :frame, :actor, :at)",
-      [](soci::statement& st, EventSlots& v) {
-        st.exchange(soci::use(v.room_id));
-        st.exchange(soci::use(v.seq));
-        st.exchange(soci::use(v.type));
-        st.exchange(soci::use(v.frame));
-        st.exchange(soci::use(v.actor_id, v.actor_ind));
-        st.exchange(soci::use(v.created_at));
-      });
-  q->room_id = event.room_id;
-  q->seq = event.seq;
-  q->type = event.type;
-  q->frame = event.frame;
-  q->actor_id = actor_id;
-  q->actor_ind = actor_id.empty() ? soci::i_null : soci::i_ok;
-  q->created_at = event.created_at;
-  q.execute(true);
+  insert_events(lease, {EventRow{&event, actor_id}});
 }
 
 std::vector<Message> read_messages(soci::session& s, const MessageQuery& q) {

@@ -9,6 +9,7 @@
 
 #include <optional>
 #include <string>
+#include <vector>
 
 #include "adapters/sql/database.hpp"
 #include "core/clock.hpp"
@@ -31,9 +32,17 @@ std::optional<SeqClaim> claim_seqs(const Lease& lease, const std::string& room_i
 
 // Inserts `m` (with its seq set) into `messages`.
 void insert_message(const Lease& lease, const Message& m);
+// The same for many, several rows per statement (a batch costs a few
+// statements, and SQLite's search index is written once per statement).
+void insert_messages(const Lease& lease, const std::vector<Message>& messages);
 
 // Inserts a rendered event into `room_events`.
 void insert_event(const Lease& lease, const RoomEvent& event, const std::string& actor_id);
+struct EventRow {
+  const RoomEvent* event;
+  std::string actor_id;  // empty: none
+};
+void insert_events(const Lease& lease, const std::vector<EventRow>& events);
 
 // Reads full messages (sender name, reactions) for the rows `where` selects
 // (a condition on the `messages m` table with numbered parameters bound by
