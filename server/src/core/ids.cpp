@@ -2,6 +2,7 @@
 
 #include <sys/random.h>
 
+#include <chrono>
 #include <cstdint>
 #include <stdexcept>
 #include <vector>
@@ -43,6 +44,20 @@ std::string random_token(std::size_t bytes) {
   return out;
 }
 
-std::string new_id() { return random_token(16); }
+std::string new_id() {
+  // Base64 digits in ASCII order: '-' < '0'-'9' < 'A'-'Z' < '_' < 'a'-'z'.
+  static constexpr char kSortable[] =
+      "-0123456789ABCDEFGHIJKLMNOPQRSTUVWXYZ_abcdefghijklmnopqrstuvwxyz";
+  const auto ms = static_cast<std::uint64_t>(
+      std::chrono::duration_cast<std::chrono::milliseconds>(
+          std::chrono::system_clock::now().time_since_epoch())
+          .count());
+  std::string out(22, '-');
+  for (int i = 0; i < 8; ++i) out[i] = kSortable[(ms >> (42 - 6 * i)) & 0x3F];  // 48 bits
+  std::uint8_t random[14];
+  fill_random(random, sizeof random);
+  for (int i = 0; i < 14; ++i) out[8 + i] = kSortable[random[i] & 0x3F];  // 84 bits
+  return out;
+}
 
 }  // namespace tr

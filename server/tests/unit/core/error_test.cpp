@@ -2,6 +2,9 @@
 
 #include <gtest/gtest.h>
 
+#include <chrono>
+#include <thread>
+
 #include "core/ids.hpp"
 
 namespace tr {
@@ -31,6 +34,14 @@ TEST(Ids, AreUrlSafeAndUnique) {
                 "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789-_"),
             std::string::npos);
   EXPECT_EQ(random_token(32).size(), 43u);
+}
+
+TEST(Ids, SortByCreationTime) {
+  const std::string first = new_id();
+  std::this_thread::sleep_for(std::chrono::milliseconds(2));
+  const std::string later = new_id();
+  EXPECT_LT(first, later);
+  EXPECT_NE(first.substr(8), later.substr(8));  // the random part differs
 }
 
 }  // namespace
