@@ -17,8 +17,8 @@ json::value string_or_null(const std::optional<std::string>& s) {
 
 }  // namespace
 
-json::object room_json(const Room& room) {
-  json::object o(20);  // every field below and current_user_role, without rehashing
+json::object room_json(const Room& room, json::storage_ptr sp) {
+  json::object o(20, std::move(sp));  // every field below and current_user_role, without rehashing
   o["room_id"] = room.room_id;
   o["title"] = room.title;
   o["incident_type"] = to_string(room.incident_type);
@@ -40,8 +40,9 @@ json::object room_json(const Room& room) {
   return o;
 }
 
-json::object room_json(const Room& room, std::optional<Role> current_user_role) {
-  json::object o = room_json(room);
+json::object room_json(const Room& room, std::optional<Role> current_user_role,
+                       json::storage_ptr sp) {
+  json::object o = room_json(room, std::move(sp));
   if (current_user_role) {
     o["current_user_role"] = to_string(*current_user_role);
   } else {

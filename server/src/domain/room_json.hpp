@@ -30,10 +30,13 @@
 namespace tr {
 
 // Every room field except current_user_role (as sent in room_updated frames).
-boost::json::object room_json(const Room& room);
+// `sp` is where the object allocates (default: the heap; a page of rooms can
+// use one arena).
+boost::json::object room_json(const Room& room, boost::json::storage_ptr sp = {});
 // The room as one user sees it: adds current_user_role (null for a
 // non-member admin).
-boost::json::object room_json(const Room& room, std::optional<Role> current_user_role);
+boost::json::object room_json(const Room& room, std::optional<Role> current_user_role,
+                              boost::json::storage_ptr sp = {});
 
 boost::json::object member_json(const Member& member);
 boost::json::object message_json(const Message& message);
