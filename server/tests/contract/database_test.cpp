@@ -40,7 +40,7 @@ class DatabaseContract : public ::testing::TestWithParam<Backend> {
           st.exchange(soci::into(v.n));
         });
     q->name = name;
-    q.execute(true);
+    q.execute();
     return q->n;
   }
 
@@ -49,7 +49,7 @@ class DatabaseContract : public ::testing::TestWithParam<Backend> {
         "INSERT INTO cache_probe (name) VALUES (:n)",
         [](soci::statement& st, InsertSlots& v) { st.exchange(soci::use(v.name)); });
     q->name = name;
-    q.execute(true);
+    q.execute();
   }
 
   std::unique_ptr<testing::TestDatabase> db_;

@@ -95,7 +95,7 @@ Result<Checked> check_post(const Lease& lease, const PostRequest& req,
   q->client_id = in.client_id.value_or("");
   q->client_ind = in.client_id ? soci::i_ok : soci::i_null;
   q->role_ind = q->existing_ind = soci::i_null;
-  const bool found = q.execute(true);
+  const bool found = q.execute();
   std::optional<Role> role;
   if (found && q->role_ind == soci::i_ok) role = parse_role(q->role);
   if (!allowed(Action::kSendMessage, role, req.sender_is_admin, false)) {
@@ -119,7 +119,7 @@ Result<Checked> check_post(const Lease& lease, const PostRequest& req,
         });
     reply->room_id = in.room_id;
     reply->message_id = *in.reply_to;
-    if (!reply.execute(true)) {
+    if (!reply.execute()) {
       return Error{ErrorCode::kValidationFailed, "reply_to is not a message of this room",
                    "reply_to"};
     }

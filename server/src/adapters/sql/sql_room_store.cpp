@@ -117,7 +117,7 @@ std::vector<RoomView> fetch_rooms(const Lease& lease, const std::string& sql, co
   params.copy_to(q->params);
   q->row.role_ind = soci::i_null;
   std::vector<RoomView> out;
-  if (!q.execute(true)) return out;
+  if (!q.execute()) return out;
   do {
     out.push_back(q->row.view());
   } while (q.fetch());
@@ -336,7 +336,7 @@ std::vector<Member> fetch_members(const Lease& lease, const std::string& room_id
   });
   p.copy_to(q->params);
   std::vector<Member> out;
-  if (!q.execute(true)) return out;
+  if (!q.execute()) return out;
   do {
     Member m;
     m.room_id = room_id;
@@ -457,7 +457,7 @@ long long count_rooms(const Lease& lease, Dialect dialect, const RoomQuery& quer
     p.bind(st, v.params);
   });
   p.copy_to(q->params);
-  q.execute(true);
+  q.execute();
   return q->total;
 }
 
@@ -493,7 +493,7 @@ void fill_unread_counts(const Lease& lease, const std::string& viewer_id,
   q->viewer_id = viewer_id;
   for (std::size_t i = 0; i < items.size(); ++i) q->room_ids[i] = items[i].room.room_id;
   std::map<std::string, long long> counts;
-  if (q.execute(true)) {
+  if (q.execute()) {
     do {
       counts[q->room_id] = q->count;
     } while (q.fetch());

@@ -48,7 +48,7 @@ std::optional<SeqClaim> claim_seqs(const Lease& lease, const std::string& room_i
   q->n = n;
   q->at = at;
   q->room_id = room_id;
-  if (!q.execute(true)) return std::nullopt;
+  if (!q.execute()) return std::nullopt;
   return q->claim;
 }
 
@@ -140,7 +140,7 @@ void insert_chunks(const Lease& lease, const char* head, std::size_t columns,
       for (auto& row : rows) bind(st, row);
     });
     for (std::size_t k = 0; k < N; ++k) fill(q.slots()[k], items[i + k]);
-    q.execute(true);
+    q.execute();
     i += N;
   }
 }

@@ -67,9 +67,10 @@ class Prepared {
 
   Slots& slots() { return entry_.slots; }
   Slots* operator->() { return &entry_.slots; }
-  // Runs the statement; with fetch_first, the first row is in the slots and
-  // the result tells whether there was one.
-  bool execute(bool fetch_first = false) { return entry_.statement.execute(fetch_first); }
+  // Runs the statement; for a query the first row is then in the slots, and
+  // the result tells whether there was one. (Always with data exchange: SOCI's
+  // SQLite backend does not even step a statement executed without it.)
+  bool execute() { return entry_.statement.execute(true); }
   // The next row into the slots; false after the last.
   bool fetch() { return entry_.statement.fetch(); }
   bool got_data() const { return entry_.statement.got_data(); }
@@ -112,7 +113,7 @@ class StatementCache {
   // Runs a cached statement without parameters or results (BEGIN, COMMIT).
   void run(std::string_view sql) {
     auto q = get<detail::NoSlots>(sql, [](soci::statement&, detail::NoSlots&) {});
-    q.execute(true);
+    q.execute();
   }
 
   std::size_t size() const { return entries_.size(); }
