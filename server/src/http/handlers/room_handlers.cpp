@@ -2,12 +2,14 @@
 
 #include <boost/json.hpp>
 #include <charconv>
+#include <limits>
 
 #include "domain/room_json.hpp"
 #include "http/handlers/actor_of.hpp"
 #include "http/handlers/enum_field.hpp"
 #include "http/json_body.hpp"
 #include "http/problem.hpp"
+#include "http/query_params.hpp"
 #include "services/rooms/room_service.hpp"
 
 namespace tr::http {
@@ -27,17 +29,6 @@ Response room_response(const RoomView& view, int status = 200) {
   Response r = json_value_response(room_json(view.room, view.role), status);
   r.set_header("ETag", etag(view.room.version));
   return r;
-}
-
-Result<int> query_int(const Request& req, const char* name, int fallback) {
-  auto text = req.query_param(name);
-  if (!text || text->empty()) return fallback;
-  int value = 0;
-  auto [end, ec] = std::from_chars(text->data(), text->data() + text->size(), value);
-  if (ec != std::errc() || end != text->data() + text->size()) {
-    return invalid_field(name, std::string(name) + " must be an integer");
-  }
-  return value;
 }
 
 Result<bool> query_bool(const Request& req, const char* name) {
@@ -133,10 +124,13 @@ Response list_rooms(RoomService& rooms, Request& req, const Actor& actor) {
   r.sort = sort->value_or(RoomSort::kLastActivity);
   r.location = req.query_param("location").value_or("");
   r.q = req.query_param("q").value_or("");
-  TR_TRY(limit, query_int(req, "limit", 20));
-  r.limit = *limit;
-  TR_TRY(offset, query_int(req, "offset", 0));
-  r.offset = *offset;
+  // The range rules are RoomService's; here only "is it an integer".
+  constexpr std::int64_t kIntMin = std::numeric_limits<int>::min();
+  constexpr std::int64_t kIntMax = std::numeric_limits<int>::max();
+  TR_TRY(limit, int_query(req, "limit", 20, kIntMin, kIntMax));
+  r.limit = static_cast<int>(*limit);
+  TR_TRY(offset, int_query(req, "offset", 0, kIntMin, kIntMax));
+  r.offset = static_cast<int>(*offset);
   TR_TRY(all, query_bool(req, "all"));
   r.all = *all;
   TR_TRY(page, rooms.list(actor, r));
