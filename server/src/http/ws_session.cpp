@@ -6,8 +6,10 @@
 #include <boost/json.hpp>
 #include <spdlog/spdlog.h>
 
+#include <array>
 #include <atomic>
 #include <mutex>
+#include <utility>
 #include <vector>
 
 #include "http/worker_pool.hpp"
@@ -306,22 +308,27 @@ awaitable<void> run_websocket(asio::ip::tcp::socket socket,
   }
 
   realtime::Client client;
-  beast::flat_buffer buffer;
+  // Frames are read piecewise into a small fixed chunk and assembled in
+  // `message`, so an idle client (a read always pending) holds no read buffer
+  // of its own beyond the chunk; Beast still enforces the message size limit.
+  std::array<char, 256> chunk;
+  std::string message;
   for (;;) {
-    auto [ec, n] = co_await ws.async_read(buffer, kTuple);
+    auto [ec, n] = co_await ws.async_read_some(asio::buffer(chunk), kTuple);
     if (ec) break;  // closed, idle peer, or over the size limit (Beast sent 1009)
+    message.append(chunk.data(), n);
+    if (!ws.is_message_done()) continue;
     if (!ws.got_text()) {
       conn->close(1003, "binary frames are not supported");
-      buffer.clear();
+      message = std::string();
       continue;  // keep reading until the close handshake ends
     }
-    std::string_view text(static_cast<const char*>(buffer.data().data()), buffer.size());
+    const std::string text = std::exchange(message, std::string());
     if (!who) {
       std::string token = auth_token_of(text);
       bool ok = false;
       if (!token.empty()) ok = co_await authenticate(std::move(token));
       if (!ok) conn->close(4401, "authenticate first: {\"type\":\"auth\",\"token\":...}");
-      buffer.clear();
       continue;
     }
     if (!client.connection) {
@@ -334,9 +341,6 @@ awaitable<void> run_websocket(asio::ip::tcp::socket socket,
       client.connection = conn;
     }
     endpoint.gateway.handle(client, text);
-    // Most clients stay idle between frames: keep no read buffer meanwhile.
-    buffer.clear();
-    buffer.shrink_to_fit();
   }
   conn->reader_finished();
   if (who) endpoint.hub.remove_connection(conn->info().connection_id);
