@@ -161,16 +161,6 @@ struct HttpServer::Impl {
     }
   }
 
-  // A WebSocket client until it goes; counted as an open connection.
-  awaitable<void> websocket_session(tcp::socket socket,
-                                    bhttp::request<bhttp::empty_body> upgrade, std::string token,
-                                    std::string remote) {
-    co_await run_websocket(std::move(socket), std::move(upgrade), std::move(token),
-                           std::move(remote), *realtime, workers);
-    metrics.connection_closed();
-    active--;
-  }
-
   // Refuse, then stop reading and close gently so the answer reaches a client
   // that is still sending (no RST under the response).
   static awaitable<void> lingering_close(beast::tcp_stream& stream) {
@@ -267,10 +257,15 @@ struct HttpServer::Impl {
           spdlog::info("GET /ws 101 id={}", req.request_id);
           auto socket = stream.release_socket();
           auto executor = socket.get_executor();
+          // Counted as an open connection until the WebSocket ends (a
+          // completion handler rather than a wrapping coroutine: no frame).
           asio::co_spawn(executor,
-                         websocket_session(std::move(socket), std::move(upgrade), std::move(token),
-                                           std::move(remote)),
-                         asio::detached);
+                         run_websocket(std::move(socket), std::move(upgrade), std::move(token),
+                                       std::move(remote), *realtime, workers),
+                         [this](std::exception_ptr) {
+                           metrics.connection_closed();
+                           active--;
+                         });
           co_return;
         }
         auto match = router.match(req);
