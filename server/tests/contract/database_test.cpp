@@ -75,6 +75,35 @@ TEST_P(DatabaseContract, AFailedStatementIsDroppedAndPreparedAgain) {
   EXPECT_EQ(count(lease, "none"), 2);
 }
 
+struct NumberSlots {
+  long long in = 0, out = 0;
+};
+
+TEST_P(DatabaseContract, AFullCacheNeverDropsAStatementInUse) {
+  auto lease = db_->db().acquire();
+  insert(lease, "a");
+  auto held = lease.statements().get<CountSlots>(
+      "SELECT COUNT(*) FROM cache_probe WHERE name <> :n", [](soci::statement& st, CountSlots& v) {
+        st.exchange(soci::use(v.name));
+        st.exchange(soci::into(v.n));
+      });
+  // Far more distinct statements than the cache holds, while `held` is out.
+  for (int k = 0; k < 600; ++k) {
+    auto q = lease.statements().get<NumberSlots>(
+        "SELECT :v + " + std::to_string(k), [](soci::statement& st, NumberSlots& v) {
+          st.exchange(soci::use(v.in));
+          st.exchange(soci::into(v.out));
+        });
+    q->in = 1;
+    q.execute();
+    ASSERT_EQ(q->out, 1 + k);
+  }
+  EXPECT_LE(lease.statements().size(), 257u);
+  held->name = "none";
+  held.execute();
+  EXPECT_EQ(held->n, 1);
+}
+
 TEST_P(DatabaseContract, ACachedReadSeesLaterCommitsOfOtherConnections) {
   auto reader = db_->db().acquire();
   EXPECT_EQ(count(reader, "none"), 0);

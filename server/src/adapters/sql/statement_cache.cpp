@@ -4,8 +4,13 @@
 
 namespace tr::sql {
 
+void StatementCache::evict_idle() {
+  std::erase_if(entries_, [](const auto& e) { return !e.second->in_use; });
+}
+
 void StatementCache::release(const std::string& key, detail::CachedStatementBase& entry,
                              bool failed) noexcept {
+  entry.in_use = false;
   if (failed) {
     entries_.erase(key);
     return;

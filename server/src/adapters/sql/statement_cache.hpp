@@ -11,7 +11,9 @@
 // with the same Slots type and binding (the key is the type and the text).
 //
 // A Prepared handle is used by one thread at a time (the pool lends the
-// connection to one thread). When the handle goes away the statement is reset
+// connection to one thread), and one statement is not borrowed twice at once.
+// Several different statements may be out together: when the cache is full,
+// only statements no handle holds are dropped. When the handle goes away the statement is reset
 // (SQLite: ends its implicit read transaction, so an idle cached statement
 // never pins an old snapshot); if it goes away during an exception the entry
 // is dropped and prepared again next time.
@@ -36,6 +38,7 @@ struct CachedStatementBase {
   explicit CachedStatementBase(soci::session& s) : statement(s) {}
   virtual ~CachedStatementBase() = default;
   soci::statement statement;
+  bool in_use = false;  // a Prepared handle holds it: never evicted meanwhile
 };
 
 struct NoSlots {};
@@ -98,7 +101,7 @@ class StatementCache {
     key.append(sql);
     auto it = entries_.find(key);
     if (it == entries_.end()) {
-      if (entries_.size() >= kCapacity) entries_.clear();
+      if (entries_.size() >= kCapacity) evict_idle();
       auto entry = std::make_unique<detail::CachedStatement<Slots>>(session_);
       bind(entry->statement, entry->slots);
       entry->statement.alloc();
@@ -107,6 +110,7 @@ class StatementCache {
       it = entries_.emplace(key, std::move(entry)).first;
     }
     auto& entry = static_cast<detail::CachedStatement<Slots>&>(*it->second);
+    entry.in_use = true;
     return Prepared<Slots>(*this, std::move(key), entry);
   }
 
@@ -125,6 +129,8 @@ class StatementCache {
 
   // After a use: resets the statement; forgets it when the use threw.
   void release(const std::string& key, detail::CachedStatementBase& entry, bool failed) noexcept;
+  // Drops every statement no handle holds (the cache is full).
+  void evict_idle();
 
   soci::session& session_;
   bool sqlite_;
