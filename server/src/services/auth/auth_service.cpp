@@ -193,23 +193,28 @@ Result<AuthContext> AuthService::check_cached(const CachedSession& cached,
   return cached.context;
 }
 
+std::optional<Result<AuthContext>> AuthService::cached_answer(const AccessClaims& claims,
+                                                              EpochMs now) {
+  std::lock_guard lock(cache_mu_);
+  auto it = cache_.find(claims.session_id);
+  // The cache entry's last_seen_at doubles as "checked at" for re-reading.
+  if (it == cache_.end() || now - it->second.last_seen_at >= kRecheckMs) return std::nullopt;
+  return check_cached(it->second, claims, now);
+}
+
 std::optional<Result<AuthContext>> AuthService::authenticate_cached(
     std::string_view access_token) {
   const EpochMs now = clock_.now_ms();
   auto claims = signer_.verify(access_token, now);
   if (!claims) return Result<AuthContext>(claims.error());
-  std::lock_guard lock(cache_mu_);
-  auto it = cache_.find(claims->session_id);
-  // The cache entry's last_seen_at doubles as "checked at" for re-reading.
-  if (it == cache_.end() || now - it->second.last_seen_at >= kRecheckMs) return std::nullopt;
-  return check_cached(it->second, *claims, now);
+  return cached_answer(*claims, now);
 }
 
 Result<AuthContext> AuthService::authenticate(std::string_view access_token) {
-  if (auto known = authenticate_cached(access_token)) return std::move(*known);
   const EpochMs now = clock_.now_ms();
-  auto claims = signer_.verify(access_token, now);  // remembered by the signer: cheap
+  auto claims = signer_.verify(access_token, now);
   if (!claims) return claims.error();
+  if (auto known = cached_answer(*claims, now)) return std::move(*known);
   auto loaded = load_session(claims->session_id);
   if (!loaded) {
     forget_session(claims->session_id);

@@ -119,6 +119,9 @@ class AuthService {
              const std::string& detail = "");
   void revoked(const std::string& session_id);
   Result<CachedSession> load_session(const std::string& session_id);
+  // The answer for verified `claims` from the session cache, or nullopt when
+  // the session must be (re)read from the store.
+  std::optional<Result<AuthContext>> cached_answer(const AccessClaims& claims, EpochMs now);
   // A cached session's answer for `claims` at `now`.
   static Result<AuthContext> check_cached(const CachedSession& cached, const AccessClaims& claims,
                                           EpochMs now);
