@@ -8,25 +8,16 @@
 #include "adapters/sql/sql_error.hpp"
 #include "adapters/sql/sql_room_rows.hpp"
 #include "adapters/sql/sql_room_store.hpp"
+#include "adapters/sql/sql_user_store.hpp"  // escape_like
 
 namespace tr::sql {
 namespace {
-
-// `text` for LIKE/ILIKE with '\' as the escape character.
-std::string like_escape(const std::string& text) {
-  std::string out;
-  for (char c : text) {
-    if (c == '%' || c == '_' || c == '\\') out.push_back('\\');
-    out.push_back(c);
-  }
-  return out;
-}
 
 // `column` contains `text`, ignoring ASCII case, on either database.
 std::string contains_clause(Dialect dialect, const std::string& column, const std::string& text,
                             Params& p) {
   const char* op = dialect == Dialect::kPostgres ? " ILIKE " : " LIKE ";
-  return column + op + p.add("%" + like_escape(text) + "%") + " ESCAPE '\\'";
+  return column + op + p.add("%" + escape_like(text) + "%") + " ESCAPE '\\'";
 }
 
 // How SQLite finds the rooms that match a 3+ character search:
