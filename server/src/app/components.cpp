@@ -76,6 +76,7 @@ Components::Components(const Config& config) {
   user_service = std::make_unique<UserService>(*users, *hasher, *auth, clock,
                                                config.directory == "local");
   events = std::make_unique<LocalEventBus>();
+  events->subscribe([this](const RoomEvent&) { room_list_changes.bump(); });
   rooms = std::make_unique<sql::SqlRoomStore>(*db);
   templates = std::make_unique<sql::SqlTemplateStore>(*db);
   messages = std::make_unique<sql::SqlMessageStore>(*db);
@@ -87,7 +88,7 @@ Components::Components(const Config& config) {
   limits.rate_per_second = config.message_rate;
   limits.burst = config.message_burst;
   message_service = std::make_unique<MessageService>(*messages, *rooms, *room_service, *events,
-                                                     *audit, clock, limits);
+                                                     *audit, clock, room_list_changes, limits);
 }
 
 Components::~Components() = default;

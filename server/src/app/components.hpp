@@ -8,6 +8,7 @@
 
 #include "adapters/sql/database.hpp"
 #include "app/config.hpp"
+#include "core/change_counter.hpp"
 #include "core/clock.hpp"
 #include "ports/audit_log.hpp"
 #include "ports/directory.hpp"
@@ -49,6 +50,9 @@ struct Components {
   std::unique_ptr<AuthService> auth;
   std::unique_ptr<UserService> user_service;
   std::unique_ptr<EventBus> events;
+  // Grows with every committed room event and read position: cached room
+  // lists (http::PageCache) older than its value are not served.
+  ChangeCounter room_list_changes;
   std::unique_ptr<RoomStore> rooms;
   std::unique_ptr<TemplateStore> templates;
   std::unique_ptr<MessageStore> messages;

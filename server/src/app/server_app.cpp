@@ -121,7 +121,8 @@ int run_server(const Config& config) {
       http::RouteOptions{.is_public = true});
   http::add_auth_routes(router, *c->auth);
   http::add_user_routes(router, *c->user_service, *c->audit);
-  http::add_room_routes(router, *c->room_service);
+  http::PageCache room_lists(c->room_list_changes, 16 * 1024 * 1024);
+  http::add_room_routes(router, *c->room_service, room_lists);
   http::add_template_routes(router, *c->template_service);
   http::add_message_routes(router, *c->message_service);
 

@@ -33,6 +33,9 @@ struct Request {
   std::string request_id;
   std::map<std::string, std::string> params;  // path parameters from the route
   std::optional<Principal> principal;
+  // True while an inline route's handler runs on an I/O thread: it must not
+  // block, and answers Response::on_workers() when it would have to.
+  bool on_io_thread = false;
 
   // First header named `name` (lower-case), or empty.
   std::string_view header(std::string_view name) const;
@@ -46,6 +49,15 @@ struct Response {
   std::string body;
   std::vector<std::pair<std::string, std::string>> headers;
   std::string file_path;  // when set, the body is streamed from this file
+  bool run_on_workers = false;  // see on_workers()
+
+  // What an inline handler answers when it cannot answer without blocking:
+  // the server runs it again on the worker pool.
+  static Response on_workers() {
+    Response r;
+    r.run_on_workers = true;
+    return r;
+  }
 
   void set_header(std::string name, std::string value) {
     headers.emplace_back(std::move(name), std::move(value));

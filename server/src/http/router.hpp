@@ -18,7 +18,9 @@ using Handler = std::function<Response(Request&)>;
 
 struct RouteOptions {
   bool is_public = false;    // no bearer token needed
-  bool run_inline = false;   // cheap and non-blocking: run on the I/O thread
+  // Try on the I/O thread first (the handler must not block there; it may
+  // answer Response::on_workers() to be run again on the worker pool).
+  bool run_inline = false;
   std::size_t body_limit = 0;  // 0 = the server's JSON body limit
 };
 

@@ -141,7 +141,7 @@ struct HttpServer::Impl {
   }
 
   // An inline route on the I/O thread, or nullopt when its authentication
-  // needs the worker pool (the session is not cached).
+  // (the session is not cached) or its handler needs the worker pool.
   std::optional<Response> try_inline(const Route& route, Request& req) {
     if (!route.options.is_public) {
       auto principal = authenticate(req, false);
@@ -149,7 +149,11 @@ struct HttpServer::Impl {
       if (!*principal) return problem_response(principal->error());
       req.principal = std::move(**principal);
     }
-    return call_handler(route, req);
+    req.on_io_thread = true;
+    Response response = call_handler(route, req);
+    req.on_io_thread = false;
+    if (response.run_on_workers) return std::nullopt;
+    return response;
   }
 
   Response call_handler(const Route& route, Request& req) {

@@ -457,6 +457,57 @@ describe('incident rooms', () => {
       expectProblem(assert, await as('owner', 'DELETE', `/api/rooms/${id}`), 403, 'forbidden');
       assert.equal((await as('editor', 'DELETE', `/api/rooms/${id}`)).status, 200);
     });
+
+    test('the room list is never stale: every kind of change shows on the next list', async () => {
+      // Lists are cached per user and query until something changes; ask
+      // twice each time, so that the second answer comes from the cache.
+      const list = async (who, query = '?limit=100') => {
+        const first = await as(who, 'GET', `/api/rooms${query}`);
+        assert.equal(first.status, 200, first.text);
+        const again = await as(who, 'GET', `/api/rooms${query}`);
+        assert.deepEqual(again.json, first.json);
+        return first.json;
+      };
+      const find = (page, id) => page.items.find((r) => r.room_id === id);
+
+      const before = await list('editor');
+      const room = await newRoom({ title: '快取測試 cache check' });
+      const id = room.room_id;
+      const created = await list('editor');
+      assert.equal(created.total, before.total + 1);
+      assert.equal(created.items[0].room_id, id, 'the new room has the newest activity');
+
+      assert.equal((await as('owner', 'PATCH', `/api/rooms/${id}`, { body: { severity: 'critical' } })).status, 200);
+      assert.equal(find(await list('editor'), id).severity, 'critical');
+      assert.equal(find(await list('editor', '?severity=critical&limit=100'), id).room_id, id);
+
+      const seqBefore = find(await list('editor'), id);
+      const posted = await as('owner', 'POST', `/api/rooms/${id}/messages`, { body: { content: '請支援' } });
+      assert.equal(posted.status, 201, posted.text);
+      const afterPost = find(await list('editor'), id);
+      assert.equal(afterPost.last_seq, seqBefore.last_seq + 1);
+      assert.equal(afterPost.unread_count, seqBefore.unread_count + 1);
+
+      assert.equal((await as('editor', 'POST', `/api/rooms/${id}/read`, { body: { seq: afterPost.last_seq } })).status, 204);
+      assert.equal(find(await list('editor'), id).unread_count, 0);
+
+      assert.equal((await as('owner', 'PATCH', `/api/rooms/${id}/members/${user.editor.user_id}`, { body: { role: 'viewer' } })).status, 200);
+      assert.equal(find(await list('editor'), id).current_user_role, 'viewer');
+
+      // Another user asking the same thing gets their own list.
+      assert.equal(find(await list('viewer'), id).current_user_role, 'viewer');
+      assert.equal(find(await list('outsider'), id), undefined);
+
+      assert.equal((await as('owner', 'DELETE', `/api/rooms/${id}/members/${user.editor.user_id}`)).status, 204);
+      const removed = await list('editor');
+      assert.equal(find(removed, id), undefined);
+      assert.equal(removed.total, before.total);
+
+      // Admins: all rooms, and their own (none of these) without all=true.
+      assert.equal(find(await list('admin', '?all=true&limit=100&sort=created_at'), id).room_id, id);
+      assert.equal((await as('owner', 'DELETE', `/api/rooms/${id}`)).status, 200);
+      assert.equal(find(await list('admin', '?all=true&limit=100&sort=created_at'), id).status, 'archived');
+    });
   });
 
   describe('list and search', () => {

@@ -207,15 +207,33 @@ Response transfer(RoomService& rooms, Request& req, const Actor& actor) {
 
 #undef TR_TRY
 
+// The room list through `cache`: answered on the I/O thread when the same
+// viewer asked the same thing since the last change to any room, membership
+// or read position.
+Response cached_list_rooms(RoomService& rooms, PageCache& cache, Request& req,
+                           const Actor& actor) {
+  std::string key = actor.user_id;
+  key += actor.is_admin ? "\n1\n" : "\n0\n";
+  key += req.target;
+  if (auto body = cache.find(key)) return json_response(*body);
+  if (req.on_io_thread) return Response::on_workers();
+  const std::uint64_t generation = cache.generation();
+  Response response = list_rooms(rooms, req, actor);
+  if (response.status == 200) cache.keep(key, generation, response.body);
+  return response;
+}
+
 }  // namespace
 
-void add_room_routes(Router& router, RoomService& rooms) {
+void add_room_routes(Router& router, RoomService& rooms, PageCache& room_lists) {
   router.add("POST", "/api/rooms", with_actor([&rooms](Request& req, const Actor& actor) {
                return create_room(rooms, req, actor);
              }));
-  router.add("GET", "/api/rooms", with_actor([&rooms](Request& req, const Actor& actor) {
-               return list_rooms(rooms, req, actor);
-             }));
+  router.add("GET", "/api/rooms",
+             with_actor([&rooms, &room_lists](Request& req, const Actor& actor) {
+               return cached_list_rooms(rooms, room_lists, req, actor);
+             }),
+             RouteOptions{.run_inline = true});
   router.add("GET", "/api/rooms/{room_id}", with_actor([&rooms](Request& req, const Actor& actor) {
                auto view = rooms.get(actor, req.params["room_id"]);
                return view ? room_response(*view) : problem_response(view.error());

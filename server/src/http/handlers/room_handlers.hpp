@@ -14,8 +14,10 @@
 //   PATCH  /api/rooms/{room_id}/members/{user_id} -> member
 //   DELETE /api/rooms/{room_id}/members/{user_id} -> 204 (self: leave)
 //   POST   /api/rooms/{room_id}/transfer-ownership {user_id} -> room
-// Every route needs an authenticated user.
+// Every route needs an authenticated user. The list is kept in a PageCache
+// (see page_cache.hpp) and answered on the I/O thread while it is current.
 
+#include "http/page_cache.hpp"
 #include "http/router.hpp"
 
 namespace tr {
@@ -24,6 +26,6 @@ class RoomService;
 
 namespace tr::http {
 
-void add_room_routes(Router& router, RoomService& rooms);
+void add_room_routes(Router& router, RoomService& rooms, PageCache& room_lists);
 
 }  // namespace tr::http

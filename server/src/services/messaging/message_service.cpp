@@ -26,9 +26,15 @@ bool is_valid_emoji(const std::string& emoji) {
 
 MessageService::MessageService(MessageStore& messages, RoomStore& rooms, RoomService& room_service,
                                EventBus& bus, AuditLog& audit, const Clock& clock,
-                               MessageLimits limits)
-    : messages_(messages), rooms_(rooms), room_service_(room_service), bus_(bus), audit_(audit),
-      clock_(clock), limits_(limits), rate_(limits.rate_per_second, limits.burst) {}
+                               ChangeCounter& room_lists, MessageLimits limits)
+    : messages_(messages),
+      rooms_(rooms),
+      room_service_(room_service),
+      bus_(bus),
+      audit_(audit),
+      clock_(clock),
+      room_lists_(room_lists),
+      limits_(limits), rate_(limits.rate_per_second, limits.burst) {}
 
 Result<RoomView> MessageService::readable(const Actor& actor, const std::string& room_id) {
   // RoomService::get applies the permission table and audits refusals.
@@ -191,8 +197,10 @@ Result<void> MessageService::mark_read(const Actor& actor, const std::string& ro
   if (seq < 0) return invalid_field("seq", "seq must not be negative");
   auto view = readable(actor, room_id);
   if (!view) return view.error();
-  return messages_.mark_read(room_id, actor.user_id, std::min(seq, view->room.last_seq),
-                             clock_.now_ms());
+  auto marked = messages_.mark_read(room_id, actor.user_id, std::min(seq, view->room.last_seq),
+                                    clock_.now_ms());
+  if (marked) room_lists_.bump();
+  return marked;
 }
 
 }  // namespace tr

@@ -11,6 +11,7 @@
 #include <string>
 #include <vector>
 
+#include "core/change_counter.hpp"
 #include "core/clock.hpp"
 #include "core/error.hpp"
 #include "domain/actor.hpp"
@@ -44,7 +45,8 @@ struct EventPage {
 class MessageService {
  public:
   MessageService(MessageStore& messages, RoomStore& rooms, RoomService& room_service,
-                 EventBus& bus, AuditLog& audit, const Clock& clock, MessageLimits limits = {});
+                 EventBus& bus, AuditLog& audit, const Clock& clock, ChangeCounter& room_lists,
+                 MessageLimits limits = {});
 
   // Validates at once (kValidationFailed, kMessageTooLarge, kRateLimited);
   // the rest (kForbidden, kRoomArchived, kNotFound) comes through `done`,
@@ -80,6 +82,7 @@ class MessageService {
   EventBus& bus_;
   AuditLog& audit_;
   const Clock& clock_;
+  ChangeCounter& room_lists_;  // bumped by mark_read: unread counts changed
   MessageLimits limits_;
   RateLimiter rate_;
 };
