@@ -9,7 +9,9 @@ them, spread evenly. Titles, descriptions and locations mix Chinese and
 English the way a factory writes them, so search has realistic text: each of
 the 10 machines appears in 10% of the rooms, each equipment number
 (EQ-00000 .. EQ-04999) in ROOMS / 5000 rooms. The search index is filled by
-the schema's own triggers.
+the schema's own triggers, which call the server's SQL function
+tr_search_grams (server/src/adapters/sql/short_search.cpp); search_grams
+below is the same function for this script's connection.
 """
 import sqlite3
 import sys
@@ -24,11 +26,24 @@ SEVERITIES = ["low", "medium", "high", "critical"]
 T0 = 1_767_225_600_000  # 2026-01-01
 
 
+def search_grams(*columns):
+    """tr_search_grams: per column, the hex of each pair of neighbouring
+    characters and of the last character alone, ASCII letters lowered."""
+    tokens = []
+    for column in columns:
+        if column is None:
+            continue
+        text = "".join(c.lower() if "A" <= c <= "Z" else c for c in column)
+        tokens.extend(text[i:i + 2].encode().hex() for i in range(len(text)))
+    return " ".join(tokens)
+
+
 def main() -> None:
     db, rooms, owner_id, member_id, member_rooms = sys.argv[1:6]
     rooms, member_rooms = int(rooms), int(member_rooms)
     every = max(1, rooms // member_rooms)
     con = sqlite3.connect(db)
+    con.create_function("tr_search_grams", -1, search_grams, deterministic=True)
     con.execute("PRAGMA foreign_keys = ON")
     con.execute("PRAGMA synchronous = OFF")
     room_rows, member_rows = [], []

@@ -434,8 +434,8 @@ TEST_P(RoomStoreContract, SearchFindsChineseAndEnglishSubstrings) {
   create(room("Label printer 50%_off", kT0 + 3, "", "倉庫 2F"));
 
   using S = std::set<std::string>;
-  EXPECT_EQ(search("沖壓"), (S{"沖壓機異常停機"}));    // 2 characters: the fallback
-  EXPECT_EQ(search("沖壓機"), (S{"沖壓機異常停機"}));  // 3 characters: the index
+  EXPECT_EQ(search("沖壓"), (S{"沖壓機異常停機"}));    // 2 characters: pairs
+  EXPECT_EQ(search("沖壓機"), (S{"沖壓機異常停機"}));  // 3 characters: trigrams
   EXPECT_EQ(search("異常停機"), (S{"沖壓機異常停機"}));
   EXPECT_EQ(search("模具卡料"), (S{"沖壓機異常停機"}));  // description
   EXPECT_EQ(search("沖壓線"), (S{"沖壓機異常停機"}));    // location
@@ -444,6 +444,12 @@ TEST_P(RoomStoreContract, SearchFindsChineseAndEnglishSubstrings) {
   EXPECT_EQ(search("station 4"), (S{"Line 3 conveyor jam"}));
   EXPECT_EQ(search("line"), (S{"Line 3 conveyor jam", "焊接不良"}));
   EXPECT_EQ(search("焊"), (S{"焊接不良"}));  // 1 character
+  EXPECT_EQ(search("線"), (S{"沖壓機異常停機"}));  // a column's last character
+  EXPECT_EQ(search("F"), (S{"Label printer 50%_off"}));
+  EXPECT_EQ(search("LI"), (S{"Line 3 conveyor jam", "焊接不良"}));
+  EXPECT_EQ(search("3 "), (S{"Line 3 conveyor jam"}));  // a space inside a pair
+  EXPECT_EQ(search("卡料"), (S{"沖壓機異常停機"}));
+  EXPECT_EQ(search("料卡"), S{});
   EXPECT_EQ(search("2F"), (S{"Label printer 50%_off"}));
   EXPECT_EQ(search("50%_"), (S{"Label printer 50%_off"}));  // LIKE wildcards are literal
   EXPECT_EQ(search("0%"), (S{"Label printer 50%_off", "焊接不良"}));
@@ -473,7 +479,10 @@ TEST_P(RoomStoreContract, SearchFollowsUpdates) {
   next.location = "B棟";
   ASSERT_TRUE(store_->update(next, 1, batch(kT0 + 1, {RoomUpdated{next}})));
   EXPECT_TRUE(search("沖壓機").empty());
+  EXPECT_TRUE(search("沖壓").empty());
+  EXPECT_TRUE(search("沖").empty());
   EXPECT_EQ(search("conveyor"), (std::set<std::string>{"Line 3 conveyor"}));
+  EXPECT_EQ(search("co"), (std::set<std::string>{"Line 3 conveyor"}));
   EXPECT_EQ(search("B棟"), (std::set<std::string>{"Line 3 conveyor"}));
   EXPECT_TRUE(search("A棟").empty());
 }
@@ -513,6 +522,9 @@ TEST_P(RoomStoreContract, SearchPagesAgreeWhicheverPlanIsUsed) {
             (V{"Line 3 conveyor #9", "Line 3 conveyor #6", "Line 3 conveyor #3",
                "Line 3 conveyor #0", "total=4"}));
   EXPECT_EQ(titles("沖壓機", RoomSort::kLastActivity, 5, 8), (V{"total=8"}));
+  EXPECT_EQ(titles("沖壓", RoomSort::kLastActivity, 3, 0),
+            (V{"沖壓機 #11", "沖壓機 #10", "沖壓機 #8", "total=8"}));
+  EXPECT_EQ(titles("壓", RoomSort::kCreated, 2, 1), (V{"沖壓機 #2", "沖壓機 #4", "total=8"}));
   EXPECT_EQ(titles("no such text", RoomSort::kLastActivity, 5, 0), (V{"total=0"}));
   // Other filters together with a search.
   RoomQuery q{.viewer_id = owner_.user_id,

@@ -5,6 +5,8 @@
 
 #include <boost/url/parse.hpp>
 
+#include "adapters/sql/short_search.hpp"
+
 #include <filesystem>
 #include <mutex>
 #include <stdexcept>
@@ -37,6 +39,8 @@ void configure_sqlite(soci::session& s) {
   s << "PRAGMA temp_store = MEMORY";
   s << "PRAGMA mmap_size = 268435456";  // reads straight from the page cache
   s << "PRAGMA wal_autocheckpoint = 0";  // Database::run_checkpoints does it
+  auto* backend = static_cast<soci::sqlite3_session_backend*>(s.get_backend());
+  register_search_grams(backend->conn_);  // used by the search triggers
 }
 
 // libpq keyword/value conninfo from a postgresql:// URL (SOCI mangles URIs).

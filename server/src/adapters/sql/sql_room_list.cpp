@@ -2,12 +2,15 @@
 // filters, sort, paging, unread counts and search in Chinese and English.
 // The rest of the store is in sql_room_store.cpp.
 #include <algorithm>
+#include <charconv>
+#include <stdexcept>
 #include <map>
 #include <tuple>
 
 #include "adapters/sql/sql_error.hpp"
 #include "adapters/sql/sql_room_rows.hpp"
 #include "adapters/sql/sql_room_store.hpp"
+#include "adapters/sql/short_search.hpp"
 #include "adapters/sql/sql_user_store.hpp"  // escape_like
 
 namespace tr::sql {
@@ -20,7 +23,7 @@ std::string contains_clause(Dialect dialect, const std::string& column, const st
   return column + op + p.add("%" + escape_like(text) + "%") + " ESCAPE '\\'";
 }
 
-// How SQLite finds the rooms that match a 3+ character search:
+// How SQLite finds the rooms that match a search:
 //  - kFromMatches: start from the FTS matches and look each room up (cheap
 //    when there are few matches);
 //  - kTestEachRow: walk the rooms in the order asked for (or the viewer's
@@ -29,7 +32,7 @@ std::string contains_clause(Dialect dialect, const std::string& column, const st
 enum class SearchPlan { kFromMatches, kTestEachRow };
 
 bool uses_fts(Dialect dialect, const std::string& text) {
-  return dialect == Dialect::kSqlite && utf8_length(text) >= 3;
+  return dialect == Dialect::kSqlite && !text.empty();
 }
 
 // `text` as one FTS5 phrase: with the trigram tokenizer, a phrase is a
@@ -44,18 +47,27 @@ std::string fts_phrase(const std::string& text) {
   return phrase;
 }
 
+// The SQLite FTS5 query that finds the rooms containing `text`: the trigram
+// index for three characters or more, the pair index (short_search.hpp) for
+// one or two.
+std::string fts_matches(const std::string& text, Params& p) {
+  if (utf8_length(text) >= 3) {
+    return "SELECT rowid FROM room_search WHERE room_search MATCH " + p.add(fts_phrase(text));
+  }
+  return "SELECT rowid FROM room_search_short WHERE room_search_short MATCH " +
+         p.add(short_search_query(text));
+}
+
 // The one place room search differs per database. Both find the rooms whose
 // title, description or location contains `text` (ASCII case ignored):
 //  - PostgreSQL: ILIKE '%text%' per column, served by the pg_trgm GIN
 //    indexes of 004_room_search.postgresql.sql (its planner picks the plan);
-//  - SQLite, 3+ characters: the FTS5 trigram index of
-//    004_room_search.sqlite.sql, queried with the text as one phrase, in the
-//    shape `plan` asks for;
-//  - SQLite, 1-2 characters (no trigram to look up): LIKE '%text%'.
+//  - SQLite: the FTS5 indexes of 004_room_search.sqlite.sql (three
+//    characters or more) and 007_room_search_short.sqlite.sql (fewer),
+//    queried in the shape `plan` asks for.
 std::string search_clause(Dialect dialect, const std::string& text, Params& p, SearchPlan plan) {
   if (uses_fts(dialect, text)) {
-    const std::string matches =
-        "SELECT rowid FROM room_search WHERE room_search MATCH " + p.add(fts_phrase(text));
+    const std::string matches = fts_matches(text, p);
     if (plan == SearchPlan::kFromMatches) {
       return "r.room_id IN (SELECT i.room_id FROM room_search_ids i WHERE i.search_id IN (" +
              matches + "))";
@@ -131,11 +143,7 @@ struct CountSlots {
 long long count_rooms(const Lease& lease, Dialect dialect, const RoomQuery& query) {
   Params p;
   std::string sql;
-  if (query.all_rooms && uses_fts(dialect, query.text) && only_text_filter(query)) {
-    // Every match is a room: count the index alone.
-    sql =
-        "SELECT COUNT(*) FROM room_search WHERE room_search MATCH " + p.add(fts_phrase(query.text));
-  } else if (query.all_rooms) {
+  if (query.all_rooms) {
     sql = "SELECT COUNT(*) FROM rooms r" +
           where_clause(dialect, query, p, false, SearchPlan::kFromMatches);
   } else if (only_text_filter(query) && query.text.empty()) {
@@ -199,21 +207,111 @@ void fill_unread_counts(const Lease& lease, const std::string& viewer_id,
 
 }  // namespace
 
+namespace {
+
+// The search_id of every room containing `text` (SQLite), ascending. Read
+// as one comma-separated text: stepping FTS5 once per match through SOCI cost
+// more than the search itself.
+struct MatchSlots {
+  std::string ids;
+  soci::indicator ids_ind = soci::i_null;
+  std::deque<std::string> params;
+};
+
+std::vector<long long> matching_search_ids(const Lease& lease, const std::string& text) {
+  Params p;
+  const std::string sql = "SELECT group_concat(rowid) FROM (" + fts_matches(text, p) + ")";
+  auto q = lease.statements().get<MatchSlots>(sql, [&](soci::statement& st, MatchSlots& v) {
+    st.exchange(soci::into(v.ids, v.ids_ind));
+    p.bind(st, v.params);
+  });
+  p.copy_to(q->params);
+  std::vector<long long> ids;
+  if (!q.execute() || q->ids_ind != soci::i_ok) return ids;
+  const char* at = q->ids.data();
+  const char* end = at + q->ids.size();
+  while (at < end) {
+    long long id = 0;
+    auto [next, ec] = std::from_chars(at, end, id);
+    if (ec != std::errc()) throw std::runtime_error("unexpected search id list");
+    ids.push_back(id);
+    at = next + 1;  // the comma
+  }
+  std::sort(ids.begin(), ids.end());
+  return ids;
+}
+
+// A page of all rooms among `matches` (sorted search_ids), by walking the
+// sort index and testing each room until the page is full: a page of 50 then
+// reads about 50 * rooms / matches index entries. For kLastActivity and
+// kCreated.
+struct WalkSlots {
+  long long search_id = 0;
+  std::string room_id;
+};
+
+std::vector<RoomView> walk_matches(const Lease& lease, const RoomQuery& query,
+                                   const std::vector<long long>& matches) {
+  const bool by_created = query.sort == RoomSort::kCreated;
+  const std::string sql =
+      std::string("SELECT i.search_id, r.room_id FROM rooms r INDEXED BY ") +
+      (by_created ? "rooms_created" : "rooms_last_activity") +
+      " JOIN room_search_ids i ON i.room_id = r.room_id" + order_by(query.sort);
+  Params p;  // bound in order of appearance: the viewer, then the rooms
+  const std::string viewer = p.add(query.viewer_id);
+  std::string ids;
+  {
+    auto q = lease.statements().get<WalkSlots>(sql, [](soci::statement& st, WalkSlots& v) {
+      st.exchange(soci::into(v.search_id));
+      st.exchange(soci::into(v.room_id));
+    });
+    std::int64_t skipped = 0, taken = 0;
+    for (bool more = q.execute(); more && taken < query.limit; more = q.fetch()) {
+      if (!std::binary_search(matches.begin(), matches.end(), q->search_id)) continue;
+      if (skipped < query.offset) {
+        ++skipped;
+        continue;
+      }
+      ids += (taken++ ? ", " : "") + p.add(q->room_id);
+    }
+  }
+  if (ids.empty()) return {};
+  const std::string rooms = std::string("SELECT ") + kRoomColumns +
+                            ", m.role FROM rooms r LEFT JOIN room_members m ON m.room_id = "
+                            "r.room_id AND m.user_id = " +
+                            viewer + " WHERE r.room_id IN (" + ids + ")";
+  auto items = fetch_rooms(lease, rooms, p, true);
+  sort_rooms(items, query.sort);
+  return items;
+}
+
+}  // namespace
+
 Result<RoomPage> SqlRoomStore::list(const RoomQuery& query) {
   return guarded("rooms.list", [&]() -> Result<RoomPage> {
     auto lease = db_.acquire();
     const Dialect dialect = db_.dialect();
     RoomPage page;
     // An all-rooms text search on SQLite counts first, to pick its plan:
-    // above walk_index_above_ matches it walks the sort index (a page of 50
-    // then reads about 50 * rooms/matches index entries); below, sorting the
-    // few matches is cheaper.
+    // above walk_index_above_ matches it walks the sort index, below,
+    // sorting the few matches is cheaper. With no other filter the matches
+    // are read once, for both the count and the walk.
     const bool count_first = query.all_rooms && uses_fts(dialect, query.text);
-    if (count_first) page.total = count_rooms(lease, dialect, query);
+    const bool walkable = query.sort != RoomSort::kSeverity;
+    if (count_first && only_text_filter(query)) {
+      const auto matches = matching_search_ids(lease, query.text);
+      page.total = static_cast<std::int64_t>(matches.size());
+      if (page.total > walk_index_above_ && walkable) {
+        if (page.total > query.offset) page.items = walk_matches(lease, query, matches);
+        return page;
+      }
+    } else if (count_first) {
+      page.total = count_rooms(lease, dialect, query);
+    }
 
     SearchPlan plan = query.all_rooms ? SearchPlan::kFromMatches : SearchPlan::kTestEachRow;
     std::string walk_index;
-    if (count_first && page.total > walk_index_above_ && query.sort != RoomSort::kSeverity) {
+    if (count_first && page.total > walk_index_above_ && walkable) {
       plan = SearchPlan::kTestEachRow;
       walk_index = query.sort == RoomSort::kCreated ? " INDEXED BY rooms_created"
                                                     : " INDEXED BY rooms_last_activity";
