@@ -261,15 +261,15 @@ struct HttpServer::Impl {
           spdlog::info("GET /ws 101 id={}", req.request_id);
           auto socket = stream.release_socket();
           auto executor = socket.get_executor();
-          // Counted as an open connection until the WebSocket ends (a
-          // completion handler rather than a wrapping coroutine: no frame).
+          // Counted as an open connection until the WebSocket ends.
           asio::co_spawn(executor,
                          run_websocket(std::move(socket), std::move(upgrade), std::move(token),
-                                       std::move(remote), *realtime, workers),
-                         [this](std::exception_ptr) {
-                           metrics.connection_closed();
-                           active--;
-                         });
+                                       std::move(remote), *realtime, workers,
+                                       [this] {
+                                         metrics.connection_closed();
+                                         active--;
+                                       }),
+                         asio::detached);
           co_return;
         }
         auto match = router.match(req);
