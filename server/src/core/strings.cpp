@@ -20,12 +20,11 @@ std::string trim(std::string_view s) {
   return std::string(s.substr(b, e - b + 1));
 }
 
-bool is_clean_utf8(std::string_view s) {
+bool is_valid_utf8(std::string_view s) {
   std::size_t i = 0;
   while (i < s.size()) {
     auto c = static_cast<unsigned char>(s[i]);
     if (c < 0x80) {
-      if ((c < 0x20 && c != '\n' && c != '\t' && c != '\r') || c == 0x7F) return false;
       ++i;
       continue;
     }
@@ -44,6 +43,14 @@ bool is_clean_utf8(std::string_view s) {
     i += static_cast<std::size_t>(extra) + 1;
   }
   return true;
+}
+
+bool is_clean_utf8(std::string_view s) {
+  for (char ch : s) {
+    auto c = static_cast<unsigned char>(ch);
+    if ((c < 0x20 && c != '\n' && c != '\t' && c != '\r') || c == 0x7F) return false;
+  }
+  return is_valid_utf8(s);
 }
 
 std::size_t utf8_length(std::string_view s) {

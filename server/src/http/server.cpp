@@ -18,6 +18,7 @@
 #include "http/problem.hpp"
 #include "http/router.hpp"
 #include "http/worker_pool.hpp"
+#include "http/ws_keepalive.hpp"
 #include "http/ws_session.hpp"
 
 namespace tr::http {
@@ -83,6 +84,7 @@ struct HttpServer::Impl {
   std::unordered_map<std::uint64_t, Conn> conns;  // guarded by conns_mu
   std::uint64_t next_conn_id = 0;                 // guarded by conns_mu
   std::atomic<std::int64_t> active{0};
+  WsKeepalive ws_keepalive;  // every WebSocket, swept once a second
 
   Impl(ServerOptions o, const Router& r, WorkerPool& w, Metrics& m, Authenticator a, Fallback f,
        RealtimeEndpoint* rt)
@@ -264,7 +266,7 @@ struct HttpServer::Impl {
           // Counted as an open connection until the WebSocket ends.
           asio::co_spawn(executor,
                          run_websocket(std::move(socket), std::move(upgrade), std::move(token),
-                                       std::move(remote), *realtime, workers,
+                                       std::move(remote), *realtime, workers, ws_keepalive,
                                        [this] {
                                          metrics.connection_closed();
                                          active--;
@@ -473,15 +475,19 @@ void HttpServer::run() {
   });
   asio::co_spawn(impl.acceptor.get_executor(), impl.accept_loop(), asio::detached);
   if (impl.realtime) {
-    // Expires typing indicators once a second.
+    // Once a second: expire typing indicators; ping silent WebSocket
+    // clients and close dead ones (also while shutting down, for the close
+    // handshakes).
     asio::co_spawn(
         impl.ioc,
         [&impl]() -> awaitable<void> {
           asio::steady_timer timer(impl.ioc);
-          while (!impl.stopping) {
+          for (;;) {
             timer.expires_after(std::chrono::seconds(1));
-            co_await timer.async_wait(kTuple);
+            auto [ec] = co_await timer.async_wait(kTuple);
+            if (ec) co_return;
             impl.realtime->hub.tick();
+            impl.ws_keepalive.tick(steady_ms());
           }
         },
         asio::detached);
@@ -493,6 +499,7 @@ void HttpServer::run() {
   for (int i = 1; i < threads; ++i) pool.emplace_back([&impl] { impl.ioc.run(); });
   impl.ioc.run();
   for (auto& t : pool) t.join();
+  impl.ws_keepalive.end_all();  // WebSockets cut at the end of the grace period
 }
 
 void HttpServer::stop() {

@@ -1,36 +1,62 @@
 #pragma once
-// WsConnection: one WebSocket client as the hub sees it (realtime::Connection)
-// and the writing half of its socket: a bounded queue of frames (ephemeral
-// ones dropped first under pressure; over the bound: close 1008), written by
-// a chain of completion handlers on the connection's executor with one write
-// in flight, then the close frame when closing. No coroutine or timer per
-// connection. The reading half is in ws_session.cpp. Included by
-// ws_session.cpp only (Beast headers).
+// WsConnection: one WebSocket client after the handshake, on the bare TCP
+// socket, framed by ws_codec. It is what the hub sees (realtime::Connection)
+// and both halves of the socket:
+//  - reading: a wait for readability, then non-blocking reads into a buffer
+//    of the I/O thread, so an idle client holds no read buffer; client frames
+//    go to the gateway in order; the first one may be the auth frame;
+//  - writing: a bounded queue of frames (ephemeral ones dropped first under
+//    pressure; over the bound: close 1008), written by a chain of completion
+//    handlers with one gathered write in flight (many frames per system call,
+//    each shared payload written as is, after a header of its own);
+//  - closing: the close handshake both ways, then the socket closes and the
+//    server is told once (`on_finished`);
+//  - keepalive: tick() from WsKeepalive, once a second.
+// Socket work runs on the socket's executor (a strand); send(), close(),
+// congested(), when_drained() and tick() may be called from any thread.
 
 #include <boost/asio/ip/tcp.hpp>
-#include <boost/beast/websocket/stream.hpp>
 
 #include <atomic>
+#include <cstdint>
 #include <functional>
 #include <memory>
 #include <mutex>
 #include <string>
 #include <vector>
 
+#include "core/error.hpp"
 #include "http/realtime_endpoint.hpp"
+#include "http/ws_codec.hpp"
+#include "realtime/client_gateway.hpp"
 #include "realtime/connection.hpp"
 
 namespace tr::http {
 
-using WsStream = boost::beast::websocket::stream<boost::asio::ip::tcp::socket>;
+class WorkerPool;
+class WsKeepalive;
 
 class WsConnection final : public realtime::Connection,
                            public std::enable_shared_from_this<WsConnection> {
  public:
-  WsConnection(boost::asio::ip::tcp::socket socket, const WebSocketOptions& options);
+  WsConnection(boost::asio::ip::tcp::socket socket, RealtimeEndpoint& endpoint,
+               WorkerPool& workers, WsKeepalive& keepalive, std::string remote_address,
+               std::string user_agent, std::function<void()> on_finished);
+  ~WsConnection() override;
 
-  WsStream& ws() { return ws_; }
-  void set_identity(std::string user_id, std::string display_name, std::string session_id);
+  // On the socket's executor, after the handshake: authenticates with
+  // `query_token` if given (else waits for an auth frame), and reads.
+  void start(std::string query_token);
+
+  // Once a second, from any thread: pings a silent client, closes one that
+  // has not authenticated in time (4401), cuts a dead one or a close
+  // handshake that hangs.
+  void tick(std::int64_t now_ms);
+
+  // Ends the connection at once. Only when no I/O thread runs any more (the
+  // server has stopped): it also frees a connection whose handlers were
+  // dropped unrun.
+  void end_now();
 
   // realtime::Connection
   const realtime::ConnectionInfo& info() const override { return info_; }
@@ -39,35 +65,72 @@ class WsConnection final : public realtime::Connection,
   bool congested() const override;
   void when_drained(std::function<void()> callback) override;
 
-  // Lets the writer run (after the handshake).
-  void start_writer();
-  // The reader ended: stop the writer without a close frame of ours.
-  void reader_finished();
-
  private:
-  void pump();
-  void write_next();
-  void written(const boost::beast::error_code& ec);
-  bool closing_now_with(std::uint16_t code) const;
+  struct Outgoing {
+    ws::Opcode opcode;
+    realtime::Frame payload;
+    bool counted;  // a queued frame: counts against the queue's bounds
+  };
+
+  // Reading (executor only).
+  void wait_readable();
+  void on_readable(const boost::system::error_code& ec);
+  void handle(ws::Event& event);
+  void handle_text(std::string text);
+  void verify(std::string token, bool from_query);
+  void verified(Result<AuthContext> result, bool from_query);
+
+  // Writing (executor only, except wake()).
   void wake();
-  bool has_work() const;
+  void pump();
+  void write_batch();
+  void written(const boost::system::error_code& ec);
+  void after_close_sent();
+
+  // Ends the connection (executor only); idempotent.
+  void finish();
+  void abort();  // finish(), from any thread
+
   bool drained_locked() const;
 
-  WsStream ws_;
-  std::atomic<bool> writer_idle_{false};   // true: no write in flight and no pump posted
-  std::vector<realtime::Frame> batch_;     // executor only: the frames being written
-  std::size_t next_ = 0;                   // executor only: batch_[next_] is in flight
-  const WebSocketOptions& options_;
+  boost::asio::ip::tcp::socket socket_;
+  RealtimeEndpoint& endpoint_;
+  WorkerPool& workers_;
+  WsKeepalive& keepalive_;
+  std::function<void()> on_finished_;
   realtime::ConnectionInfo info_;
+  const std::int64_t started_ms_;
+
+  // Executor only.
+  ws::FrameParser parser_;
+  realtime::Client client_;           // actor filled in on authentication
+  std::vector<std::string> held_;     // frames read while a token is checked
+  std::vector<Outgoing> writing_;     // the gathered write in flight
+  std::vector<std::uint8_t> headers_;  // their headers, kMaxHeaderBytes each
+  bool verifying_ = false;
+  bool close_sent_ = false;
+  bool close_received_ = false;
+  bool failed_ = false;  // the client broke the protocol: its bytes are discarded
+
+  // Any thread.
+  std::atomic<bool> authenticated_{false};
+  std::atomic<bool> finished_{false};
+  std::atomic<bool> writer_idle_{false};  // no write in flight and no pump posted
+  std::atomic<std::int64_t> last_read_ms_;
+  std::atomic<std::int64_t> closing_since_ms_{0};
+  std::atomic<bool> ping_outstanding_{false};
 
   mutable std::mutex mu_;
   std::vector<realtime::Frame> queue_;  // guarded by mu_; not yet taken by the writer
+  std::string pong_;                    // guarded by mu_; a pong to send
+  bool pong_due_ = false;               // guarded by mu_
+  bool ping_due_ = false;               // guarded by mu_
   std::function<void()> on_drained_;    // guarded by mu_
   std::size_t frames_ = 0;              // guarded by mu_; queued or being written
   std::size_t bytes_ = 0;               // guarded by mu_; queued or being written
-  bool closing_ = false;               // guarded by mu_
-  std::uint16_t close_code_ = 0;       // guarded by mu_
-  std::string close_reason_;           // guarded by mu_
+  bool closing_ = false;                // guarded by mu_
+  std::uint16_t close_code_ = 0;        // guarded by mu_
+  std::string close_reason_;            // guarded by mu_
 };
 
 }  // namespace tr::http

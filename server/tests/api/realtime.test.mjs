@@ -701,6 +701,22 @@ describe('realtime over WebSocket', () => {
     await b.ping();
   });
 
+  test('framing: pings get pongs, text that is not UTF-8 closes with 1007, a client close is echoed', async () => {
+    const a = await fx.connect(p.alice);
+    const pong = new Promise((resolve) => a.ws.once('pong', (data) => resolve(data.toString())));
+    a.ws.ping('are you there');
+    assert.equal(await pong, 'are you there');
+    // Fragmented: the server joins the pieces.
+    a.ws.send('{"type":', { fin: false });
+    a.ws.send('"ping"}', { fin: true });
+    await a.next('pong');
+    a.send(Buffer.from([0x7b, 0xff, 0xfe, 0x7d])); // a text frame, not UTF-8
+    assert.equal((await a.waitClose()).code, 1007);
+    const b = await fx.connect(p.alice);
+    await b.ping();
+    assert.equal((await b.close(4000, 'bye')).code, 4000);
+  });
+
   test('message text over 8 KiB → message_too_large; just under is accepted', async () => {
     const a = await fx.connect(p.alice);
     await a.subscribe(roomMain.room_id);

@@ -1,0 +1,162 @@
+#include "http/ws_codec.hpp"
+
+#include <gtest/gtest.h>
+
+#include <string>
+#include <vector>
+
+namespace tr::http::ws {
+namespace {
+
+// A client frame: masked with a fixed key.
+std::string client_frame(std::uint8_t first_byte, std::string_view payload, bool mask = true) {
+  std::string out;
+  out.push_back(static_cast<char>(first_byte));
+  const std::uint8_t mask_bit = mask ? 0x80 : 0x00;
+  if (payload.size() < 126) {
+    out.push_back(static_cast<char>(mask_bit | payload.size()));
+  } else if (payload.size() <= 0xFFFF) {
+    out.push_back(static_cast<char>(mask_bit | 126));
+    out.push_back(static_cast<char>(payload.size() >> 8));
+    out.push_back(static_cast<char>(payload.size() & 0xFF));
+  } else {
+    out.push_back(static_cast<char>(mask_bit | 127));
+    for (int i = 7; i >= 0; --i) out.push_back(static_cast<char>((payload.size() >> (8 * i)) & 0xFF));
+  }
+  const char key[4] = {0x12, 0x34, 0x56, 0x78};
+  if (mask) out.append(key, 4);
+  for (std::size_t i = 0; i < payload.size(); ++i) {
+    out.push_back(mask ? static_cast<char>(payload[i] ^ key[i & 3]) : payload[i]);
+  }
+  return out;
+}
+
+std::string text(std::string_view payload) { return client_frame(0x81, payload); }
+
+std::vector<Event> parse(const std::string& bytes, std::size_t limit = 64 * 1024,
+                         std::size_t piece = 0) {
+  FrameParser parser(limit);
+  std::vector<Event> events;
+  if (piece == 0) {
+    parser.feed(bytes, events);
+  } else {
+    for (std::size_t i = 0; i < bytes.size(); i += piece) {
+      parser.feed(std::string_view(bytes).substr(i, piece), events);
+    }
+  }
+  return events;
+}
+
+void expect_fail(const std::vector<Event>& events, std::uint16_t code) {
+  ASSERT_FALSE(events.empty());
+  EXPECT_EQ(events.back().kind, Event::Kind::kFail);
+  EXPECT_EQ(events.back().code, code);
+}
+
+TEST(WsCodec, TextMessagesInAnyPieces) {
+  const std::string big(70000 - 1, 'x');
+  const std::string bytes = text("{\"type\":\"ping\"}") + text("沖壓機") + text(big);
+  for (std::size_t piece : {0, 1, 3, 7, 1000}) {
+    auto events = parse(bytes, 70000, piece);
+    ASSERT_EQ(events.size(), 3u) << "piece " << piece;
+    EXPECT_EQ(events[0].payload, "{\"type\":\"ping\"}");
+    EXPECT_EQ(events[1].payload, "沖壓機");
+    EXPECT_EQ(events[2].payload, big);
+    for (const auto& e : events) EXPECT_EQ(e.kind, Event::Kind::kText);
+  }
+}
+
+TEST(WsCodec, FragmentsAreJoinedAndControlFramesMayComeBetween) {
+  const std::string bytes = client_frame(0x01, "沖") + client_frame(0x89, "are you there") +
+                            client_frame(0x00, "壓") + client_frame(0x80, "機");
+  auto events = parse(bytes, 1024, 2);
+  ASSERT_EQ(events.size(), 2u);
+  EXPECT_EQ(events[0].kind, Event::Kind::kPing);
+  EXPECT_EQ(events[0].payload, "are you there");
+  EXPECT_EQ(events[1].kind, Event::Kind::kText);
+  EXPECT_EQ(events[1].payload, "沖壓機");  // a character split across fragments is fine
+}
+
+TEST(WsCodec, PongsAndCloseWithCodeAndReason) {
+  auto events = parse(client_frame(0x8A, "") + client_frame(0x88, std::string("\x03\xe8") + "bye") +
+                      text("after close"));
+  ASSERT_EQ(events.size(), 2u);
+  EXPECT_EQ(events[0].kind, Event::Kind::kPong);
+  EXPECT_EQ(events[1].kind, Event::Kind::kClose);
+  EXPECT_EQ(events[1].code, 1000);
+  EXPECT_EQ(events[1].payload, "bye");
+  auto bare = parse(client_frame(0x88, ""));
+  ASSERT_EQ(bare.size(), 1u);
+  EXPECT_EQ(bare[0].code, kCloseNoStatus);
+}
+
+TEST(WsCodec, ProtocolErrorsAre1002) {
+  expect_fail(parse(client_frame(0x81, "hi", false)), kCloseProtocolError);  // unmasked
+  expect_fail(parse(client_frame(0xC1, "hi")), kCloseProtocolError);         // RSV1
+  expect_fail(parse(client_frame(0x83, "hi")), kCloseProtocolError);         // reserved opcode
+  expect_fail(parse(client_frame(0x8B, "")), kCloseProtocolError);           // reserved control
+  expect_fail(parse(client_frame(0x80, "hi")), kCloseProtocolError);         // stray continuation
+  expect_fail(parse(client_frame(0x01, "a") + text("b")), kCloseProtocolError);  // text in a text
+  expect_fail(parse(client_frame(0x09, "")), kCloseProtocolError);           // fragmented ping
+  expect_fail(parse(client_frame(0x89, std::string(126, 'p'))), kCloseProtocolError);
+  expect_fail(parse(client_frame(0x88, "x")), kCloseProtocolError);          // 1-byte close
+  expect_fail(parse(client_frame(0x88, "\x03\xed")), kCloseProtocolError);   // code 1005
+}
+
+TEST(WsCodec, BinaryIs1003InvalidUtf8Is1007) {
+  expect_fail(parse(client_frame(0x82, "\x01\x02")), kCloseUnsupportedData);
+  expect_fail(parse(text("\xff\xfe")), kCloseInvalidPayload);
+  expect_fail(parse(text("\xed\xa0\x80")), kCloseInvalidPayload);  // a surrogate
+  expect_fail(parse(client_frame(0x88, "\x03\xe8\xff")), kCloseInvalidPayload);
+}
+
+TEST(WsCodec, TooBigIsRefusedOnTheHeader) {
+  expect_fail(parse(text(std::string(1025, 'x')), 1024), kCloseTooBig);
+  // Fragments count together.
+  expect_fail(parse(client_frame(0x01, std::string(600, 'a')) + client_frame(0x80, std::string(600, 'b')),
+                    1024),
+              kCloseTooBig);
+  // Only the header has arrived: refused without waiting for 1 GiB.
+  std::string header = client_frame(0x81, "").substr(0, 1);
+  header.push_back(static_cast<char>(0x80 | 127));
+  for (int i = 7; i >= 0; --i) header.push_back(static_cast<char>(((1ull << 30) >> (8 * i)) & 0xFF));
+  expect_fail(parse(header, 64 * 1024), kCloseTooBig);
+  EXPECT_EQ(parse(text(std::string(1024, 'x')), 1024).back().kind, Event::Kind::kText);
+}
+
+TEST(WsCodec, NothingAfterAFailure) {
+  FrameParser parser(1024);
+  std::vector<Event> events;
+  parser.feed(client_frame(0x82, "x"), events);
+  parser.feed(text("hello"), events);
+  ASSERT_EQ(events.size(), 1u);
+  EXPECT_TRUE(parser.done());
+}
+
+TEST(WsCodec, ServerHeaders) {
+  std::uint8_t h[kMaxHeaderBytes];
+  EXPECT_EQ(write_header(Opcode::kText, 5, h), 2u);
+  EXPECT_EQ(h[0], 0x81);
+  EXPECT_EQ(h[1], 5);
+  EXPECT_EQ(write_header(Opcode::kText, 300, h), 4u);
+  EXPECT_EQ(h[1], 126);
+  EXPECT_EQ((h[2] << 8) | h[3], 300);
+  EXPECT_EQ(write_header(Opcode::kPong, 70000, h), 10u);
+  EXPECT_EQ(h[0], 0x8A);
+  EXPECT_EQ(h[1], 127);
+  EXPECT_EQ((h[7] << 16) | (h[8] << 8) | h[9], 70000);
+}
+
+TEST(WsCodec, ClosePayloadFitsAControlFrame) {
+  EXPECT_EQ(close_payload(4401, "expired"), std::string("\x11\x31") + "expired");
+  const std::string chinese(200, 'x');
+  EXPECT_EQ(close_payload(1000, chinese).size(), 125u);
+  std::string wide;
+  for (int i = 0; i < 60; ++i) wide += "機";  // 3 bytes each
+  const std::string cut = close_payload(1000, wide);
+  EXPECT_LE(cut.size(), 125u);
+  EXPECT_EQ((cut.size() - 2) % 3, 0u) << "no character cut in two";
+}
+
+}  // namespace
+}  // namespace tr::http::ws
