@@ -5,6 +5,7 @@
 #include <gtest/gtest.h>
 
 #include <boost/json.hpp>
+#include <filesystem>
 #include <future>
 #include <set>
 #include <thread>
@@ -253,6 +254,36 @@ TEST_P(MessageStoreContract, SearchFindsChineseAndEnglishText) {
   EXPECT_EQ(texts("卡料"), std::set<std::string>{"沖壓機卡料，已停機"});  // two characters
   EXPECT_EQ(texts("line 3"), std::set<std::string>{"Line 3 conveyor restarted"});
   EXPECT_TRUE(texts("missing").empty());
+}
+
+TEST_P(MessageStoreContract, SearchFollowsEditsAndDeletions) {
+  auto texts = [&](const std::string& q) {
+    std::set<std::string> out;
+    for (const auto& m : messages_->search(room_id_, q, 20).value()) out.insert(m.content);
+    return out;
+  };
+  auto first = messages_->post(post("u_owner", "沖壓機卡料")).value();
+  auto second = messages_->post(post("u_owner", "焊接不良 line 7")).value();
+  EXPECT_EQ(texts("沖壓機"), std::set<std::string>{"沖壓機卡料"});  // found at once
+  ASSERT_TRUE(messages_->edit(room_id_, first.message.message_id, "輸送帶停止", "u_owner", kT0 + 1));
+  EXPECT_TRUE(texts("沖壓機").empty());
+  EXPECT_EQ(texts("輸送帶"), std::set<std::string>{"輸送帶停止"});
+  ASSERT_TRUE(messages_->remove(room_id_, second.message.message_id, "u_owner", kT0 + 2));
+  EXPECT_TRUE(texts("焊接不良").empty());
+  EXPECT_TRUE(texts("line 7").empty());
+}
+
+TEST_P(MessageStoreContract, ALostSearchIndexIsRebuilt) {
+  if (GetParam() != Backend::kSqlite) GTEST_SKIP() << "the index file is SQLite's";
+  ASSERT_TRUE(messages_->post(post("u_owner", "沖壓機卡料")));
+  ASSERT_FALSE(messages_->search(room_id_, "沖壓機", 20).value().empty());
+  messages_.reset();  // stops the indexer and closes its file
+  const std::string index = sql::message_index_path(db_->db().sqlite_path());
+  for (const char* suffix : {"", "-wal", "-shm"}) std::filesystem::remove(index + suffix);
+  messages_ = std::make_unique<sql::SqlMessageStore>(db_->db());
+  auto found = messages_->search(room_id_, "沖壓機", 20).value();
+  ASSERT_EQ(found.size(), 1u);
+  EXPECT_EQ(found[0].content, "沖壓機卡料");
 }
 
 TEST_P(MessageStoreContract, ReadPositionsOnlyMoveForward) {

@@ -156,6 +156,7 @@ std::unique_ptr<Database> Database::open(const std::string& url, std::size_t poo
     if (!parent.empty()) std::filesystem::create_directories(parent, ec);
     configure_sqlite_library();
     db.reset(new Database(Dialect::kSqlite, pool_size));
+    db->sqlite_path_ = path;
     connect = "db=\"" + path + "\" timeout=10";
     factory = &soci::sqlite3;
   } else if (starts_with(url, "postgresql://") || starts_with(url, "postgres://")) {

@@ -70,6 +70,8 @@ class Database {
 
   Dialect dialect() const { return dialect_; }
   bool is_sqlite() const { return dialect_ == Dialect::kSqlite; }
+  // SQLite: the database file's path (empty on PostgreSQL).
+  const std::string& sqlite_path() const { return sqlite_path_; }
 
   // Borrows a session, waiting for a free one.
   Lease acquire();
@@ -89,6 +91,7 @@ class Database {
   void run_checkpoints();
 
   Dialect dialect_;
+  std::string sqlite_path_;
   std::size_t size_;
   std::unique_ptr<soci::connection_pool> pool_;
   std::vector<std::unique_ptr<StatementCache>> caches_;  // by slot; destroyed before pool_

@@ -70,6 +70,16 @@ std::string search_grams(std::initializer_list<std::string_view> columns) {
   return out;
 }
 
+std::string fts5_phrase(std::string_view text) {
+  std::string phrase = "\"";
+  for (char c : text) {
+    if (c == '"') phrase.push_back('"');
+    phrase.push_back(c);
+  }
+  phrase.push_back('"');
+  return phrase;
+}
+
 std::string short_search_query(std::string_view text) {
   std::string token;
   append_hex(token, ascii_lower(text));

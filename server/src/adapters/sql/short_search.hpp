@@ -29,6 +29,10 @@ namespace tr::sql {
 // tr_search_grams returns).
 std::string search_grams(std::initializer_list<std::string_view> columns);
 
+// `text` as one FTS5 phrase (quotes doubled). With the trigram tokenizer a
+// phrase is a substring match: the query for three characters or more.
+std::string fts5_phrase(std::string_view text);
+
 // The FTS5 query that finds `text` (one or two characters) in room_search_short.
 std::string short_search_query(std::string_view text);
 

@@ -9,6 +9,7 @@
 
 #include <spdlog/spdlog.h>
 
+#include "adapters/sql/short_search.hpp"
 #include "adapters/sql/sql_error.hpp"
 #include "adapters/sql/sql_timeline.hpp"
 #include "adapters/sql/sql_user_store.hpp"
@@ -201,7 +202,10 @@ void write_batch(const Lease& lease, const std::vector<PostRequest*>& posts,
 }  // namespace
 
 SqlMessageStore::SqlMessageStore(Database& db, std::size_t max_batch)
-    : db_(db), max_batch_(max_batch), committer_([this] { run_committer(); }) {}
+    : db_(db),
+      max_batch_(max_batch),
+      index_(db.is_sqlite() ? std::make_unique<MessageIndex>(db.sqlite_path()) : nullptr),
+      committer_([this] { run_committer(); }) {}
 
 SqlMessageStore::~SqlMessageStore() {
   {
@@ -260,6 +264,7 @@ void SqlMessageStore::commit_batch(std::vector<Pending>& batch) {
     write_batch(lease, posts, results);
     tx.commit();
     batches_++;
+    if (index_) index_->notify();
   } catch (const std::exception& e) {
     if (batch.size() > 1) {
       // One post broke the batch (e.g. a constraint a concurrent writer on
@@ -339,6 +344,7 @@ Result<MessageChange> SqlMessageStore::edit(const std::string& room_id,
     auto event = append_change(lease, room_id, MessageEdited{*m}, editor_id, at);
     if (!event) return event.error();
     tx.commit();
+    if (index_) index_->notify();  // its text is queued for the index
     return MessageChange{*m, std::move(*event)};
   });
 }
@@ -362,6 +368,7 @@ Result<MessageChange> SqlMessageStore::remove(const std::string& room_id,
     auto event = append_change(lease, room_id, MessageDeleted{message_id}, actor_id, at);
     if (!event) return event.error();
     tx.commit();
+    if (index_) index_->notify();  // its text is queued for the index
     return MessageChange{*m, std::move(*event)};
   });
 }
@@ -409,18 +416,15 @@ Result<std::vector<Message>> SqlMessageStore::search(const std::string& room_id,
     mq.order = "m.seq DESC";
     mq.limit = limit;
     const std::string text = trim(query);
-    if (db_.is_sqlite() && utf8_length(text) >= 3) {
-      std::string phrase = "\"";
-      for (char c : text) {
-        if (c == '"') phrase.push_back('"');
-        phrase.push_back(c);
+    if (index_ && utf8_length(text) >= 3) {
+      const auto rowids = index_->find(room_id, fts5_phrase(text), limit);
+      if (rowids.empty()) return std::vector<Message>{};
+      mq.where = "m.room_id = :r AND m.rowid IN (";
+      for (std::size_t i = 0; i < rowids.size(); ++i) {
+        mq.where += (i ? ", :n" : ":n") + std::to_string(i);
+        mq.numbers.push_back(rowids[i]);
       }
-      phrase.push_back('"');
-      mq.where =
-          "m.room_id = :r AND m.deleted = 0 AND m.message_id IN (SELECT i.message_id FROM "
-          "message_search f JOIN message_search_ids i ON i.search_id = f.rowid WHERE "
-          "message_search MATCH :q)";
-      mq.strings.push_back(phrase);
+      mq.where += ")";
     } else {
       mq.where = std::string("m.room_id = :r AND m.deleted = 0 AND m.type <> 'system' AND ") +
                  (db_.is_sqlite() ? "m.content LIKE :q ESCAPE '\\'" : "m.content ILIKE :q ESCAPE '\\'");

@@ -4,7 +4,8 @@
 // writes them in one transaction, each under its own savepoint so that one
 // refused post does not undo the others; every caller learns its result only
 // after COMMIT returned, i.e. once the batch is durable. Other calls run on
-// the calling thread. Thread-safe.
+// the calling thread. On SQLite, message search reads a MessageIndex that a
+// thread of its own keeps up to date (message_index.hpp). Thread-safe.
 
 #include <condition_variable>
 #include <deque>
@@ -12,6 +13,7 @@
 #include <thread>
 
 #include "adapters/sql/database.hpp"
+#include "adapters/sql/message_index.hpp"
 #include "ports/message_store.hpp"
 
 namespace tr::sql {
@@ -55,6 +57,7 @@ class SqlMessageStore final : public MessageStore {
   Database& db_;
   const std::size_t max_batch_;
   std::atomic<std::uint64_t> batches_{0};
+  std::unique_ptr<MessageIndex> index_;  // SQLite only; outlives the committer
 
   std::mutex mu_;
   std::condition_variable cv_;

@@ -35,24 +35,12 @@ bool uses_fts(Dialect dialect, const std::string& text) {
   return dialect == Dialect::kSqlite && !text.empty();
 }
 
-// `text` as one FTS5 phrase: with the trigram tokenizer, a phrase is a
-// substring match.
-std::string fts_phrase(const std::string& text) {
-  std::string phrase = "\"";
-  for (char c : text) {
-    if (c == '"') phrase.push_back('"');
-    phrase.push_back(c);
-  }
-  phrase.push_back('"');
-  return phrase;
-}
-
 // The SQLite FTS5 query that finds the rooms containing `text`: the trigram
 // index for three characters or more, the pair index (short_search.hpp) for
 // one or two.
 std::string fts_matches(const std::string& text, Params& p) {
   if (utf8_length(text) >= 3) {
-    return "SELECT rowid FROM room_search WHERE room_search MATCH " + p.add(fts_phrase(text));
+    return "SELECT rowid FROM room_search WHERE room_search MATCH " + p.add(fts5_phrase(text));
   }
   return "SELECT rowid FROM room_search_short WHERE room_search_short MATCH " +
          p.add(short_search_query(text));
