@@ -153,6 +153,36 @@ TEST_P(DatabaseContract, TheWalIsCopiedBackWithoutAnyWriterWaitingForIt) {
   EXPECT_GE(size, size_before + 1'000'000);
 }
 
+TEST_P(DatabaseContract, TheWalIsTruncatedPastItsLimitWhileWritesGoOn) {
+  if (GetParam() != Backend::kSqlite) GTEST_SKIP() << "SQLite's WAL only";
+  db_->db().set_wal_limit(1'000'000);
+  const std::string wal = db_->url().substr(std::string("sqlite://").size()) + "-wal";
+  const std::string payload(4000, 'x');
+  bool over = false, truncated_while_writing = false;
+  // Commits one after another for up to ten seconds (a short pause between
+  // them, as between batches): PASSIVE rounds alone never reach the WAL's end.
+  const auto until = std::chrono::steady_clock::now() + std::chrono::seconds(10);
+  for (int i = 0; !truncated_while_writing && std::chrono::steady_clock::now() < until; ++i) {
+    {
+      auto lease = db_->db().acquire();
+      sql::Transaction tx(lease);
+      for (int k = 0; k < 20; ++k) {
+        const std::string name = "w" + std::to_string(i) + "_" + std::to_string(k);
+        *lease << "INSERT INTO cache_probe (name, payload) VALUES (:n, :p)", soci::use(name),
+            soci::use(payload);
+      }
+      tx.commit();
+    }
+    std::error_code ec;
+    const auto size = std::filesystem::file_size(wal, ec);
+    over = over || size > 1'000'000;
+    truncated_while_writing = over && size < 1'000'000;
+    std::this_thread::sleep_for(std::chrono::milliseconds(2));
+  }
+  EXPECT_TRUE(over) << "the test wrote too little to reach the limit";
+  EXPECT_TRUE(truncated_while_writing);
+}
+
 INSTANTIATE_TEST_SUITE_P(SqlBackends, DatabaseContract,
                          ::testing::ValuesIn(testing::all_backends(/*with_memory=*/false)),
                          testing::BackendName{});

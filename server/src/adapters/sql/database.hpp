@@ -73,6 +73,12 @@ class Database {
   // SQLite: the database file's path (empty on PostgreSQL).
   const std::string& sqlite_path() const { return sqlite_path_; }
 
+  // SQLite: a WAL file longer than this is copied back and truncated by a
+  // blocking checkpoint. Under a steady stream of commits the background
+  // PASSIVE checkpoints never reach the end of the WAL, which would otherwise
+  // grow without bound. Default 64 MiB.
+  void set_wal_limit(std::uintmax_t bytes) { wal_limit_ = bytes; }
+
   // Borrows a session, waiting for a free one.
   Lease acquire();
 
@@ -92,6 +98,7 @@ class Database {
 
   Dialect dialect_;
   std::string sqlite_path_;
+  std::atomic<std::uintmax_t> wal_limit_{64u << 20};
   std::size_t size_;
   std::unique_ptr<soci::connection_pool> pool_;
   std::vector<std::unique_ptr<StatementCache>> caches_;  // by slot; destroyed before pool_
