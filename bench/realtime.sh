@@ -1,8 +1,14 @@
 #!/usr/bin/env bash
-# Realtime (WebSocket) benchmarks of issue 5 item 8, with load generators on
-# npm `ws` (bench/ws/, several Node processes) on the same machine as the
-# server — they share its cores. A fresh server (Release build, temporary data
-# folder) per scenario; users and rooms are created through the API. Each
+# Realtime (WebSocket) benchmarks of issue 5 item 8. bench/ws/run.mjs (Node)
+# creates users, rooms and tokens through the API and prints the tables; the
+# connections are held by load generators on the same machine as the server —
+# they share its cores:
+#   fanout, throughput  tr_wsload, a C++ client on Boost.Beast (bench/wsload/,
+#                       built with the release preset), so that reading 50,000
+#                       frames/s does not starve the server; `BENCH_ARGS="--client node"`
+#                       runs them in Node instead, as before, for comparison
+#   idle, catchup       Node processes with npm `ws` (bench/ws/worker.mjs)
+# A fresh server (Release build, temporary data folder) per scenario. Each
 # scenario prints a markdown table with the server's RSS and CPU and `nproc`.
 #
 # Usage: bench/realtime.sh [--quick] [--no-build] [--postgres]
@@ -119,7 +125,7 @@ stop_rt_server() {
 }
 
 printf '\n## Realtime benchmarks\n\n'
-printf -- '- %s cores (`nproc`); the load generators (Node, bench/ws) run on the same machine and share them with the server.\n' "$(nproc)"
+printf -- '- %s cores (`nproc`); the load generators (fanout and throughput: C++, bench/wsload, unless BENCH_ARGS has `--client node`; idle and catchup: Node, bench/ws) run on the same machine and share them with the server.\n' "$(nproc)"
 printf -- '- server: %s, database %s%s; server options: %s\n' "$(basename "$binary")" "$database" \
   "$([ "$postgres" -eq 1 ] && echo ' (private cluster, fsync on)')" "${server_args[*]:-(defaults)}"
 printf -- '- %s run; CPU %% is of one core (200%% = both of 2 cores busy).\n' "$([ -n "$quick" ] && echo 'quick (scaled-down)' || echo 'full')"

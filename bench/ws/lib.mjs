@@ -79,6 +79,21 @@ export function percentile(sorted, p) {
   return sorted[i];
 }
 
+// The same percentile from a histogram [[value, count], ...] (any order,
+// values may repeat, e.g. several processes' histograms concatenated).
+export function histogramPercentile(hist, p) {
+  const sorted = [...hist].sort((a, b) => a[0] - b[0]);
+  const n = sorted.reduce((s, [, c]) => s + c, 0);
+  if (n === 0) return NaN;
+  const i = Math.min(n - 1, Math.max(0, Math.ceil((p / 100) * n) - 1));
+  let seen = 0;
+  for (const [value, count] of sorted) {
+    seen += count;
+    if (seen > i) return value;
+  }
+  return sorted.at(-1)[0];
+}
+
 export const fmt = (v, digits = 2) => (Number.isFinite(v) ? v.toFixed(digits) : 'n/a');
 
 export function table(title, headers, rows) {

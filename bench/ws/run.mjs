@@ -7,14 +7,31 @@
 // /proc/PID) and the core count. Progress goes to stderr.
 //
 // node run.mjs --url http://127.0.0.1:PORT --pid SERVER_PID --scenario idle|fanout|throughput|catchup
-//   [--quick] [--procs N] [--spread N] and per-scenario sizes (see DEFAULTS).
-import { fork } from 'node:child_process';
+//   [--quick] [--client cpp|node] [--procs N] [--cppProcs N] [--cppTpProcs N] [--spread N]
+//   and per-scenario sizes (see DEFAULTS).
+//
+// This script sets everything up through the REST API (users, rooms, tokens)
+// and prints the tables. The connections are held by load generators:
+//   --client cpp (default)  fanout and throughput run in tr_wsload, the C++
+//       client of bench/wsload (build/release/bench/wsload/tr_wsload, or
+//       TR_WSLOAD_BINARY): the sender in one process, the subscribers split
+//       over --cppProcs processes; the throughput senders over --cppTpProcs.
+//       It takes about half the CPU of the Node workers (full fan-out,
+//       50,000 frames/s: 0.46 core against 0.90), CPU the server gets back.
+//   --client node           fanout and throughput in Node (worker.mjs, npm ws)
+//       as before, over --procs processes — kept for comparison.
+// idle and catchup always run in the Node workers.
+import { fork, spawn } from 'node:child_process';
+import { existsSync } from 'node:fs';
 import { availableParallelism } from 'node:os';
-import { api, must, pool, procStats, cpuPercent, sortedCopy, percentile, fmt, table, sleep } from './lib.mjs';
+import { resolve } from 'node:path';
+import { createInterface } from 'node:readline';
+import { fileURLToPath } from 'node:url';
+import { api, must, pool, procStats, cpuPercent, sortedCopy, percentile, histogramPercentile, fmt, table, sleep } from './lib.mjs';
 
 const DEFAULTS = {
-  full: { connections: 10000, users: 200, rooms: 100, subscribers: 500, rate: 100, seconds: 30, senders: 50, tpRooms: 10, window: 8, tpSeconds: 10, clients: 1000, missed: 50, cuRooms: 20, cuUsers: 100, procs: 4, settle: 5, idleSeconds: 10 },
-  quick: { connections: 1000, users: 20, rooms: 10, subscribers: 100, rate: 100, seconds: 5, senders: 10, tpRooms: 2, window: 8, tpSeconds: 3, clients: 100, missed: 50, cuRooms: 4, cuUsers: 10, procs: 2, settle: 2, idleSeconds: 3 },
+  full: { connections: 10000, users: 200, rooms: 100, subscribers: 500, rate: 100, seconds: 30, senders: 50, tpRooms: 10, window: 8, tpSeconds: 10, clients: 1000, missed: 50, cuRooms: 20, cuUsers: 100, procs: 4, cppProcs: 2, cppTpProcs: 2, settle: 5, idleSeconds: 10 },
+  quick: { connections: 1000, users: 20, rooms: 10, subscribers: 100, rate: 100, seconds: 5, senders: 10, tpRooms: 2, window: 8, tpSeconds: 3, clients: 100, missed: 50, cuRooms: 4, cuUsers: 10, procs: 2, cppProcs: 2, cppTpProcs: 2, settle: 2, idleSeconds: 3 },
 };
 
 function parseArgs(argv) {
@@ -34,6 +51,8 @@ function parseArgs(argv) {
   o.scenario = a.scenario;
   o.quick = a.quick;
   o.spread = Number(a.spread ?? 50);
+  o.client = a.client ?? 'cpp';
+  if (!['cpp', 'node'].includes(o.client)) throw new Error(`--client must be cpp or node, not ${o.client}`);
   o.adminPassword = a['admin-password'] ?? process.env.TR_ADMIN_PASSWORD ?? 'bench-admin-password';
   o.database = a.database ?? (process.env.TR_DATABASE_URL?.startsWith('postgres') ? 'PostgreSQL' : 'SQLite');
   if (!o.url || !o.pid || !o.scenario) throw new Error('usage: run.mjs --url URL --pid PID --scenario idle|fanout|throughput|catchup [--quick]');
@@ -96,6 +115,106 @@ const split = (items, n) => Array.from({ length: n }, (_, i) => items.filter((_,
 async function loadgenCpu() {
   const r = await all('cpu');
   return { cpuSec: r.reduce((s, x) => s + x.cpuSec, 0), at: Date.now() };
+}
+
+// ---- the C++ load generator (bench/wsload) ------------------------------------------
+const repoRoot = resolve(fileURLToPath(new URL('../..', import.meta.url)));
+const WSLOAD = process.env.TR_WSLOAD_BINARY ?? `${repoRoot}/build/release/bench/wsload/tr_wsload`;
+const usesWsload = () => opts.client === 'cpp' && ['fanout', 'throughput'].includes(opts.scenario);
+
+function checkWsload() {
+  if (!existsSync(WSLOAD)) {
+    throw new Error(`no C++ load generator at ${WSLOAD}. Build it with\n` +
+      `  cd ${repoRoot} && cmake --preset release && cmake --build --preset release --target tr_wsload\n` +
+      `(bench/realtime.sh without --no-build builds it), set TR_WSLOAD_BINARY, or pass --client node.`);
+  }
+}
+
+// One tr_wsload process: its job is the first stdin line, commands follow
+// ({"cmd":"start"}, {"cmd":"finish"}); its stdout is one JSON event per line
+// (ready, sent, result — see bench/wsload/scenario.hpp); its errors go to our stderr.
+class LoadProc {
+  constructor(name, job) {
+    this.name = `tr_wsload ${name}`;
+    this.events = [];
+    this.waiter = null;
+    this.ended = null;
+    this.child = spawn(WSLOAD, [], { stdio: ['pipe', 'pipe', 'inherit'] });
+    this.child.stdin.on('error', () => {}); // a process that died is reported when it closes
+    createInterface({ input: this.child.stdout }).on('line', (line) => {
+      try {
+        this.events.push(JSON.parse(line));
+      } catch {
+        this.events.push({ event: 'unreadable', line });
+      }
+      this.poke();
+    });
+    this.child.on('error', (e) => {
+      this.ended = `could not run ${WSLOAD}: ${e.message}`;
+      this.poke();
+    });
+    this.child.on('close', (code, signal) => {
+      this.ended ??= `exited with ${signal ?? `status ${code}`}`;
+      this.poke();
+    });
+    this.command(job);
+  }
+
+  command(obj) {
+    if (!this.ended) this.child.stdin.write(`${JSON.stringify(obj)}\n`);
+  }
+
+  // The next event, which must be `name`.
+  next(name, timeoutMs) {
+    return new Promise((resolve, reject) => {
+      const timer = setTimeout(() => {
+        this.waiter = null;
+        reject(new Error(`${this.name}: no '${name}' within ${timeoutMs} ms`));
+      }, timeoutMs);
+      this.waiter = { name, resolve: (v) => (clearTimeout(timer), resolve(v)), reject: (e) => (clearTimeout(timer), reject(e)) };
+      this.poke();
+    });
+  }
+
+  poke() {
+    const w = this.waiter;
+    if (!w) return;
+    if (this.events.length) {
+      this.waiter = null;
+      const e = this.events.shift();
+      if (e.event === w.name) w.resolve(e);
+      else w.reject(new Error(`${this.name}: expected '${w.name}', got ${JSON.stringify(e).slice(0, 300)}`));
+    } else if (this.ended) {
+      this.waiter = null;
+      w.reject(new Error(`${this.name} ${this.ended} before '${w.name}' (its error is above)`));
+    }
+  }
+
+  cpuSec() {
+    return procStats(this.child.pid).cpuSec;
+  }
+
+  stop() {
+    if (!this.ended) this.child.kill('SIGTERM');
+  }
+}
+
+const loadProcs = [];
+const wsloadJob = (mode, fields) => {
+  const u = new URL(opts.url);
+  return { mode, host: u.hostname, port: Number(u.port || 80), concurrency: 64, connect_timeout_ms: 30000, timeout_ms: 900000, ...fields };
+};
+const startLoadProc = (name, job) => {
+  const p = new LoadProc(name, job);
+  loadProcs.push(p);
+  return p;
+};
+const loadProcsCpu = () => ({ cpuSec: loadProcs.reduce((s, p) => s + p.cpuSec(), 0), at: Date.now() });
+const countsText = (counts) => Object.entries(counts).map(([k, v]) => `${k}:${v}`).join(' ') || '0';
+function mergeCounts(list) {
+  const out = {};
+  for (const c of list) for (const [k, v] of Object.entries(c)) out[k] = (out[k] ?? 0) + v;
+  return out;
 }
 
 // ---- setup through the API --------------------------------------------------------
@@ -175,12 +294,22 @@ async function fanout() {
   const [sender] = await makeUsers(1, 's');
   const room = await makeRoom('fan-out', [...subUsers, sender]);
   const specs = Array.from({ length: opts.subscribers }, (_, i) => ({ index: i, token: subUsers[i % subUsers.length].token, room_id: room.room_id }));
+  const r = opts.client === 'cpp' ? await fanoutCpp(count, specs, sender, room) : await fanoutNode(count, specs, sender, room);
+  const expected = r.ackedCount * r.ok;
+  console.log(table(`fan-out: 1 sender → ${r.ok} subscribers, ${opts.rate} msg/s for ${opts.seconds} s (targets p50 ≤ 3 ms, p99 ≤ 15 ms, 0 lost, 0 duplicated)`,
+    ['subscribers', 'sent', 'acked', 'send errors', 'deliveries expected', 'delivered', 'lost', 'duplicated', 'subscribers closed', 'p50 ms', 'p99 ms', 'max ms', 'server CPU %', 'server RSS MB', 'server peak RSS MB', 'load-gen CPU %', 'cores'],
+    [[r.ok, r.sent, r.ackedCount, countsText(r.sendErrors), expected, r.delivered, r.lost, r.dups, r.closed, fmt(r.p50, 2), fmt(r.p99, 2), fmt(r.max, 2),
+      fmt(cpuPercent(r.s0, r.s1), 1), MB(r.s1.rssKb), MB(r.s1.hwmKb), fmt(cpuPercent(r.l0, r.l1), 1), cores]]));
+}
+
+// Fan-out in Node workers: one sends, the others hold the subscribers.
+async function fanoutNode(count, specs, sender, room) {
   startWorkers(Math.max(2, Math.min(opts.procs, 3)));
   const receivers = workers.slice(1);
   const parts = split(specs, receivers.length);
   const opened = await Promise.all(receivers.map((w, i) => w.call('open', { base: opts.url, specs: parts[i], concurrency: 64, spread: opts.spread, track: 'fanout', expected: count })));
   const ok = opened.reduce((s, r) => s + r.opened, 0);
-  log(`${ok} subscribers open (${opened.reduce((s, r) => s + r.failed, 0)} failed); sending ${count} messages at ${opts.rate}/s`);
+  log(`${ok} subscribers open (${opened.reduce((s, r) => s + r.failed, 0)} failed) in ${receivers.length} Node processes; sending ${count} messages at ${opts.rate}/s`);
   await sleep(1000);
   const s0 = procStats(opts.pid);
   const l0 = await loadgenCpu();
@@ -195,17 +324,52 @@ async function fanout() {
     stats = await Promise.all(receivers.map((w) => w.call('fanoutStats', { acked: sent.acked })));
     if (stats.reduce((s, r) => s + r.distinct, 0) >= expected) break;
   }
-  const delivered = stats.reduce((s, r) => s + r.distinct, 0);
-  const lost = stats.reduce((s, r) => s + r.lost, 0);
-  const dups = stats.reduce((s, r) => s + r.dups, 0);
-  const closed = stats.reduce((s, r) => s + r.closed, 0);
   const lat = sortedCopy(stats.flatMap((r) => Array.from(r.latencies)));
-  const errs = Object.entries(sent.errors).map(([k, v]) => `${k}:${v}`).join(' ') || '0';
-  console.log(table(`fan-out: 1 sender → ${ok} subscribers, ${opts.rate} msg/s for ${opts.seconds} s (targets p50 ≤ 3 ms, p99 ≤ 15 ms, 0 lost, 0 duplicated)`,
-    ['subscribers', 'sent', 'acked', 'send errors', 'deliveries expected', 'delivered', 'lost', 'duplicated', 'subscribers closed', 'p50 ms', 'p99 ms', 'max ms', 'server CPU %', 'server RSS MB', 'server peak RSS MB', 'load-gen CPU %', 'cores'],
-    [[ok, sent.sent, sent.acked.length, errs, expected, delivered, lost, dups, closed, fmt(percentile(lat, 50), 2), fmt(percentile(lat, 99), 2), fmt(lat.at(-1), 2),
-      fmt(cpuPercent(s0, s1), 1), MB(s1.rssKb), MB(s1.hwmKb), fmt(cpuPercent(l0, l1), 1), cores]]));
   await Promise.all(receivers.map((w) => w.call('closeAll')));
+  return {
+    ok, sent: sent.sent, ackedCount: sent.acked.length, sendErrors: sent.errors,
+    delivered: stats.reduce((s, r) => s + r.distinct, 0), lost: stats.reduce((s, r) => s + r.lost, 0),
+    dups: stats.reduce((s, r) => s + r.dups, 0), closed: stats.reduce((s, r) => s + r.closed, 0),
+    p50: percentile(lat, 50), p99: percentile(lat, 99), max: lat.at(-1), s0, s1, l0, l1,
+  };
+}
+
+// Fan-out in tr_wsload: one process sends (its content carries the
+// CLOCK_MONOTONIC send time), --cppProcs processes hold the subscribers and
+// report exact per-message delivery counts and a latency histogram.
+async function fanoutCpp(count, specs, sender, room) {
+  const parts = split(specs, Math.max(1, Math.min(opts.cppProcs, specs.length)));
+  const receivers = parts.map((part, i) => startLoadProc(`receiver ${i}`, wsloadJob('fanout', { subscribers: part, spread: opts.spread, count })));
+  const senderProc = startLoadProc('sender', wsloadJob('fanout', {
+    subscribers: [], sender: { index: specs.length, token: sender.token, room_id: room.room_id }, count, rate: opts.rate,
+  }));
+  const ready = await Promise.all(receivers.map((p) => p.next('ready', 300000)));
+  await senderProc.next('ready', 60000);
+  const ok = ready.reduce((s, r) => s + r.opened, 0);
+  log(`${ok} subscribers open in ${receivers.length} tr_wsload processes (${Math.max(...ready.map((r) => r.ms)).toFixed(0)} ms); sending ${count} messages at ${opts.rate}/s`);
+  await sleep(1000);
+  const s0 = procStats(opts.pid);
+  const l0 = loadProcsCpu();
+  for (const p of loadProcs) p.command({ cmd: 'start' });
+  const sent = await senderProc.next('sent', (count / opts.rate) * 1000 + 60000);
+  const s1 = procStats(opts.pid);
+  const l1 = loadProcsCpu();
+  // Each receiver waits (bounded) for the last deliveries of the acked messages.
+  for (const p of loadProcs) p.command({ cmd: 'finish', acked: sent.acked });
+  const stats = await Promise.all(receivers.map((p) => p.next('result', 60000)));
+  await senderProc.next('result', 60000);
+  const hist = stats.flatMap((r) => r.latency_us);
+  const closeCodes = mergeCounts(stats.map((r) => r.close_codes));
+  if (Object.keys(closeCodes).length) log(`subscribers closed by the server, by close code: ${countsText(closeCodes)}`);
+  const unexpected = stats.reduce((s, r) => s + r.unexpected, 0);
+  if (unexpected) log(`${unexpected} deliveries of unexpected bench messages`);
+  const ms = (us) => us / 1000;
+  return {
+    ok, sent: sent.sent, ackedCount: sent.acked.length, sendErrors: sent.errors,
+    delivered: stats.reduce((s, r) => s + r.distinct, 0), lost: stats.reduce((s, r) => s + r.lost, 0),
+    dups: stats.reduce((s, r) => s + r.duplicated, 0), closed: stats.reduce((s, r) => s + r.closed, 0),
+    p50: ms(histogramPercentile(hist, 50)), p99: ms(histogramPercentile(hist, 99)), max: ms(histogramPercentile(hist, 100)), s0, s1, l0, l1,
+  };
 }
 
 async function throughput() {
@@ -213,6 +377,16 @@ async function throughput() {
   const rooms = [];
   for (let r = 0; r < opts.tpRooms; r++) rooms.push(await makeRoom(`throughput ${r}`, users.filter((_, u) => u % opts.tpRooms === r)));
   const senders = users.map((u, i) => ({ index: i, token: u.token, room_id: rooms[i % rooms.length].room_id }));
+  const r = opts.client === 'cpp' ? await throughputCpp(senders) : await throughputNode(senders);
+  // Spot check: the stored log has no gaps in one room.
+  const last = await roomLastSeq(rooms[0].room_id);
+  console.log(table(`throughput: ${opts.senders} senders in ${opts.tpRooms} rooms, ${opts.window} in flight each, ack after commit, ${opts.database} (target ≥ 20,000/s SQLite, ≥ 5,000/s PostgreSQL)`,
+    ['database', 'senders', 'rooms', 'seconds', 'acked in window', 'acked msg/s', 'ack p50 ms', 'ack p99 ms', 'errors', 'room 0 last_seq', 'server CPU %', 'server RSS MB', 'load-gen CPU %', 'cores'],
+    [[opts.database, opts.senders, opts.tpRooms, opts.tpSeconds, r.acked, fmt(r.acked / opts.tpSeconds, 0), fmt(r.p50, 2), fmt(r.p99, 2), countsText(r.errors), last,
+      fmt(cpuPercent(r.s0, r.s1), 1), MB(r.s1.rssKb), fmt(cpuPercent(r.l0, r.l1), 1), cores]]));
+}
+
+async function throughputNode(senders) {
   startWorkers(Math.max(1, Math.min(opts.procs, 2)));
   const parts = split(senders, workers.length);
   const warmupMs = 1000;
@@ -224,17 +398,37 @@ async function throughput() {
   const s1 = procStats(opts.pid);
   const l1 = await loadgenCpu();
   const res = await run;
-  const acked = res.reduce((s, r) => s + r.acked, 0);
   const lat = sortedCopy(res.flatMap((r) => Array.from(r.latencies)));
-  const errors = {};
-  for (const r of res) for (const [k, v] of Object.entries(r.errors)) errors[k] = (errors[k] ?? 0) + v;
-  const errs = Object.entries(errors).map(([k, v]) => `${k}:${v}`).join(' ') || '0';
-  // Spot check: the stored log has no gaps in one room.
-  const last = await roomLastSeq(rooms[0].room_id);
-  console.log(table(`throughput: ${opts.senders} senders in ${opts.tpRooms} rooms, ${opts.window} in flight each, ack after commit, ${opts.database} (target ≥ 20,000/s SQLite, ≥ 5,000/s PostgreSQL)`,
-    ['database', 'senders', 'rooms', 'seconds', 'acked in window', 'acked msg/s', 'ack p50 ms', 'ack p99 ms', 'errors', 'room 0 last_seq', 'server CPU %', 'server RSS MB', 'load-gen CPU %', 'cores'],
-    [[opts.database, opts.senders, opts.tpRooms, opts.tpSeconds, acked, fmt(acked / opts.tpSeconds, 0), fmt(percentile(lat, 50), 2), fmt(percentile(lat, 99), 2), errs, last,
-      fmt(cpuPercent(s0, s1), 1), MB(s1.rssKb), fmt(cpuPercent(l0, l1), 1), cores]]));
+  return {
+    acked: res.reduce((s, r) => s + r.acked, 0), errors: mergeCounts(res.map((r) => r.errors)),
+    p50: percentile(lat, 50), p99: percentile(lat, 99), s0, s1, l0, l1,
+  };
+}
+
+// Throughput in tr_wsload: the senders split over --cppTpProcs processes, all
+// started at once; each counts the acks of its own window (after warmup).
+async function throughputCpp(senders) {
+  const warmupMs = 1000;
+  const parts = split(senders, Math.max(1, Math.min(opts.cppTpProcs, senders.length)));
+  const procs = parts.map((part, i) => startLoadProc(`throughput ${i}`, wsloadJob('throughput', {
+    senders: part, spread: opts.spread, window: opts.window, warmup_ms: warmupMs, duration_ms: opts.tpSeconds * 1000, payload_bytes: 100,
+  })));
+  await Promise.all(procs.map((p) => p.next('ready', 120000)));
+  log(`${senders.length} senders open in ${procs.length} tr_wsload processes`);
+  for (const p of procs) p.command({ cmd: 'start' });
+  await sleep(warmupMs);
+  const s0 = procStats(opts.pid);
+  const l0 = loadProcsCpu();
+  await sleep(opts.tpSeconds * 1000);
+  const s1 = procStats(opts.pid);
+  const l1 = loadProcsCpu();
+  for (const p of procs) p.command({ cmd: 'finish' });
+  const res = await Promise.all(procs.map((p) => p.next('result', 60000)));
+  const hist = res.flatMap((r) => r.latency_us);
+  return {
+    acked: res.reduce((s, r) => s + r.acked, 0), errors: mergeCounts(res.map((r) => r.errors)),
+    p50: histogramPercentile(hist, 50) / 1000, p99: histogramPercentile(hist, 99) / 1000, s0, s1, l0, l1,
+  };
 }
 
 async function catchup() {
@@ -286,6 +480,7 @@ const startStats = procStats(opts.pid); // the fresh server, before any setup
 let status = 0;
 try {
   if (!scenarios[opts.scenario]) throw new Error(`unknown scenario ${opts.scenario}`);
+  if (usesWsload()) checkWsload();
   await adminLogin();
   await scenarios[opts.scenario]();
 } catch (e) {
@@ -293,5 +488,6 @@ try {
   status = 1;
 } finally {
   for (const w of workers) w.stop();
+  for (const p of loadProcs) p.stop();
 }
 process.exit(status);
