@@ -205,6 +205,7 @@ SqlMessageStore::SqlMessageStore(Database& db, std::size_t max_batch)
     : db_(db),
       max_batch_(max_batch),
       index_(db.is_sqlite() ? std::make_unique<MessageIndex>(db.sqlite_path()) : nullptr),
+      deliverer_([this] { run_deliverer(); }),
       committer_([this] { run_committer(); }) {}
 
 SqlMessageStore::~SqlMessageStore() {
@@ -214,6 +215,27 @@ SqlMessageStore::~SqlMessageStore() {
   }
   cv_.notify_all();
   committer_.join();
+  {
+    std::lock_guard lock(delivery_mu_);
+    delivery_stopping_ = true;
+  }
+  delivery_cv_.notify_all();
+  deliverer_.join();  // after every answer queued so far has been given
+}
+
+// Gives each batch's answers, in commit order, on a thread of its own, so the
+// committer starts the next batch while this one's acks and events go out.
+void SqlMessageStore::run_deliverer() {
+  std::unique_lock lock(delivery_mu_);
+  for (;;) {
+    delivery_cv_.wait(lock, [this] { return delivery_stopping_ || !deliveries_.empty(); });
+    if (deliveries_.empty()) return;  // stopping, and nothing left to give
+    Delivery next = std::move(deliveries_.front());
+    deliveries_.pop_front();
+    lock.unlock();
+    for (std::size_t i = 0; i < next.dones.size(); ++i) next.dones[i](std::move(next.results[i]));
+    lock.lock();
+  }
 }
 
 void SqlMessageStore::post_async(PostRequest request,
@@ -279,7 +301,14 @@ void SqlMessageStore::commit_batch(std::vector<Pending>& batch) {
     }
     results.assign(1, database_error("messages.post", e));
   }
-  for (std::size_t i = 0; i < batch.size(); ++i) batch[i].done(std::move(results[i]));
+  Delivery delivery;
+  delivery.results = std::move(results);
+  for (auto& item : batch) delivery.dones.push_back(std::move(item.done));
+  {
+    std::lock_guard lock(delivery_mu_);
+    deliveries_.push_back(std::move(delivery));
+  }
+  delivery_cv_.notify_one();
 }
 
 Result<Message> SqlMessageStore::find(const std::string& room_id, const std::string& message_id) {

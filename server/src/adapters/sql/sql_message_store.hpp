@@ -1,9 +1,11 @@
 #pragma once
 // SqlMessageStore: MessageStore on SQLite or PostgreSQL. Posts go through a
 // group committer: one thread takes every post waiting (up to max_batch) and
-// writes them in one transaction, each under its own savepoint so that one
-// refused post does not undo the others; every caller learns its result only
-// after COMMIT returned, i.e. once the batch is durable. Other calls run on
+// writes them in one transaction (each post is checked first, so a refused
+// one writes nothing; a database error retries each post alone). Every caller
+// learns its result only after COMMIT returned, i.e. once the batch is
+// durable, on a delivery thread that gives the answers batch after batch in
+// commit order while the committer writes the next batch. Other calls run on
 // the calling thread. On SQLite, message search reads a MessageIndex that a
 // thread of its own keeps up to date (message_index.hpp). Thread-safe.
 
@@ -51,7 +53,13 @@ class SqlMessageStore final : public MessageStore {
     PostRequest request;
     std::function<void(Result<PostResult>)> done;
   };
+  // A committed (or refused) batch's answers, given in commit order.
+  struct Delivery {
+    std::vector<std::function<void(Result<PostResult>)>> dones;
+    std::vector<Result<PostResult>> results;
+  };
   void run_committer();
+  void run_deliverer();
   void commit_batch(std::vector<Pending>& batch);
 
   Database& db_;
@@ -63,6 +71,12 @@ class SqlMessageStore final : public MessageStore {
   std::condition_variable cv_;
   std::deque<Pending> queue_;  // guarded by mu_
   bool stopping_ = false;      // guarded by mu_
+
+  std::mutex delivery_mu_;
+  std::condition_variable delivery_cv_;
+  std::deque<Delivery> deliveries_;  // guarded by delivery_mu_
+  bool delivery_stopping_ = false;   // guarded by delivery_mu_
+  std::thread deliverer_;            // started before, stopped after the committer
   std::thread committer_;
 };
 
