@@ -175,7 +175,11 @@ Result<User> SqlUserStore::update(const std::string& user_id, const UserPatch& p
 Result<std::vector<User>> SqlUserStore::search(const std::string& query, int limit) {
   return guarded("users.search", [&]() -> Result<std::vector<User>> {
     auto s = db_.acquire();
-    const std::string pattern = "%" + escape_like(ascii_lower(trim(query))) + "%";
+    // Appended piece by piece: "%" + text + "%" trips GCC 12's -Wrestrict
+    // false positive (libstdc++ bug 105329) in Release builds.
+    std::string pattern = "%";
+    pattern += escape_like(ascii_lower(trim(query)));
+    pattern += '%';
     return select_users(*s,
                         std::string("SELECT ") + kColumns +
                             " FROM users WHERE disabled = 0 AND (username_key LIKE :q ESCAPE '\\' "
