@@ -10,7 +10,7 @@ English the way a factory writes them, so search has realistic text: each of
 the 10 machines appears in 10% of the rooms, each equipment number
 (EQ-00000 .. EQ-04999) in ROOMS / 5000 rooms. The search index is filled by
 the schema's own triggers, which call the server's SQL function
-tr_search_grams (server/src/adapters/sql/short_search.cpp); search_grams
+tr_search_grams (server/src/adapters/sql/search_text.cpp); search_grams
 below is the same function for this script's connection.
 """
 import sqlite3

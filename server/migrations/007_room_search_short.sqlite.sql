@@ -1,5 +1,5 @@
 -- Room search for one or two characters on SQLite (see
--- adapters/sql/short_search.hpp): a contentless FTS5 index of every pair of
+-- adapters/sql/search_text.hpp): a contentless FTS5 index of every pair of
 -- neighbouring characters, keyed like room_search by room_search_ids.search_id.
 -- The triggers of 004 are replaced by ones that keep both indexes in step;
 -- tr_search_grams is registered by the server on every connection.

@@ -30,7 +30,6 @@ enum class Opcode : std::uint8_t {
 };
 
 inline constexpr std::uint16_t kCloseNormal = 1000;
-inline constexpr std::uint16_t kCloseGoingAway = 1001;
 inline constexpr std::uint16_t kCloseProtocolError = 1002;
 inline constexpr std::uint16_t kCloseUnsupportedData = 1003;
 inline constexpr std::uint16_t kCloseNoStatus = 1005;  // received without a code; never sent

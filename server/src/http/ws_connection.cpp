@@ -228,10 +228,7 @@ void WsConnection::handle(ws::Event& event) {
 }
 
 void WsConnection::handle_text(std::string text) {
-  {
-    std::lock_guard lock(mu_);
-    if (closing_) return;  // nothing more is taken from a closing client
-  }
+  if (closing_since_ms_ != 0) return;  // nothing more is taken from a closing client
   if (authenticated_) {
     if (!client_.run_in_order) {
       auto serial = asio::make_strand(workers_.executor());

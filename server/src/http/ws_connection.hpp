@@ -117,7 +117,7 @@ class WsConnection final : public realtime::Connection,
   std::atomic<bool> finished_{false};
   std::atomic<bool> writer_idle_{false};  // no write in flight and no pump posted
   std::atomic<std::int64_t> last_read_ms_;
-  std::atomic<std::int64_t> closing_since_ms_{0};
+  std::atomic<std::int64_t> closing_since_ms_{0};  // set with closing_; 0 while open
   std::atomic<bool> ping_outstanding_{false};
 
   mutable std::mutex mu_;

@@ -40,9 +40,4 @@ void WsKeepalive::end_all() {
   for (const auto& conn : live()) conn->end_now();
 }
 
-std::size_t WsKeepalive::size() const {
-  std::lock_guard lock(mu_);
-  return conns_.size();
-}
-
 }  // namespace tr::http

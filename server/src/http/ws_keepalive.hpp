@@ -20,7 +20,6 @@ class WsKeepalive {
   void remove(std::uint64_t connection_id);
   // Calls tick(now_ms) on every connection (steady clock, milliseconds).
   void tick(std::int64_t now_ms);
-  std::size_t size() const;
   // Ends every connection still open; only once no I/O thread runs.
   void end_all();
 

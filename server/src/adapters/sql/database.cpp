@@ -5,7 +5,7 @@
 
 #include <boost/url/parse.hpp>
 
-#include "adapters/sql/short_search.hpp"
+#include "adapters/sql/search_text.hpp"
 
 #include <filesystem>
 #include <mutex>

@@ -46,10 +46,8 @@ class MessageIndex {
   // pending first. Throws on database errors.
   std::vector<long long> find(const std::string& room_id, const std::string& fts_phrase, int limit);
 
-  // Indexes everything committed so far (tests and shutdown).
-  void catch_up();
-
  private:
+  void catch_up();     // indexes everything committed so far
   void run();
   bool index_some();  // one batch; false when nothing was pending
 

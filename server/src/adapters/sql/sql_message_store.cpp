@@ -9,7 +9,7 @@
 
 #include <spdlog/spdlog.h>
 
-#include "adapters/sql/short_search.hpp"
+#include "adapters/sql/search_text.hpp"
 #include "adapters/sql/sql_error.hpp"
 #include "adapters/sql/sql_timeline.hpp"
 #include "adapters/sql/sql_user_store.hpp"

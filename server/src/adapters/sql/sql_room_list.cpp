@@ -10,7 +10,7 @@
 #include "adapters/sql/sql_error.hpp"
 #include "adapters/sql/sql_room_rows.hpp"
 #include "adapters/sql/sql_room_store.hpp"
-#include "adapters/sql/short_search.hpp"
+#include "adapters/sql/search_text.hpp"
 #include "adapters/sql/sql_user_store.hpp"  // escape_like
 
 namespace tr::sql {
@@ -36,7 +36,7 @@ bool uses_fts(Dialect dialect, const std::string& text) {
 }
 
 // The SQLite FTS5 query that finds the rooms containing `text`: the trigram
-// index for three characters or more, the pair index (short_search.hpp) for
+// index for three characters or more, the pair index (search_text.hpp) for
 // one or two.
 std::string fts_matches(const std::string& text, Params& p) {
   if (utf8_length(text) >= 3) {

@@ -1,11 +1,11 @@
-#include "adapters/sql/short_search.hpp"
+#include "adapters/sql/search_text.hpp"
 
 #include <gtest/gtest.h>
 
 namespace tr::sql {
 namespace {
 
-TEST(ShortSearch, TokensArePairsAndEachColumnsLastCharacterInHex) {
+TEST(SearchText, TokensArePairsAndEachColumnsLastCharacterInHex) {
   // "Ab卡" -> "ab", "b卡", "卡"; ASCII letters lowered.
   EXPECT_EQ(search_grams({"Ab卡"}), "6162 62e58da1 e58da1");
   // Columns do not run into each other; empty columns add nothing.
@@ -13,7 +13,12 @@ TEST(ShortSearch, TokensArePairsAndEachColumnsLastCharacterInHex) {
   EXPECT_EQ(search_grams({}), "");
 }
 
-TEST(ShortSearch, QueriesAreQuotedTokensAndOneCharacterIsAPrefix) {
+TEST(SearchText, PhrasesDoubleTheirQuotes) {
+  EXPECT_EQ(fts5_phrase("沖壓機"), "\"沖壓機\"");
+  EXPECT_EQ(fts5_phrase("say \"hi\""), "\"say \"\"hi\"\"\"");
+}
+
+TEST(SearchText, QueriesAreQuotedTokensAndOneCharacterIsAPrefix) {
   EXPECT_EQ(short_search_query("卡料"), "\"e58da1e69699\"");
   EXPECT_EQ(short_search_query("L3"), "\"6c33\"");
   EXPECT_EQ(short_search_query("卡"), "\"e58da1\"*");

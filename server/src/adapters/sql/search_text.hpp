@@ -1,5 +1,9 @@
 #pragma once
-// Search for one or two characters on SQLite. The trigram index cannot find
+// How search text meets SQLite's FTS5 indexes (rooms and messages).
+//
+// Three characters or more: the text as one phrase of the trigram indexes.
+//
+// One or two characters: the trigram index cannot find
 // them (a trigram is three characters), so a second FTS5 index,
 // `room_search_short` (migration 007), holds every pair of neighbouring
 // characters of each column, and each column's last character alone, as

@@ -1,4 +1,4 @@
-#include "adapters/sql/short_search.hpp"
+#include "adapters/sql/search_text.hpp"
 
 #include <soci/sqlite3/soci-sqlite3.h>
 
