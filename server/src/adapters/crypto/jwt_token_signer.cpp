@@ -137,7 +137,9 @@ Result<AccessClaims> JwtTokenSigner::decode(std::string_view token, EpochMs now)
   long exp = jwt_get_grant_int(jwt.get(), "exp");
   if (errno != 0) return invalid("access token lacks an expiry");
   c.expires_at = static_cast<EpochMs>(exp) * 1000;
-  c.issued_at = static_cast<EpochMs>(jwt_get_grant_int(jwt.get(), "iat")) * 1000;
+  long iat = jwt_get_grant_int(jwt.get(), "iat");
+  if (errno != 0) return invalid("access token lacks its issue time");
+  c.issued_at = static_cast<EpochMs>(iat) * 1000;
   errno = 0;
   int adm = jwt_get_grant_bool(jwt.get(), "adm");
   c.is_admin = errno == 0 && adm == 1;

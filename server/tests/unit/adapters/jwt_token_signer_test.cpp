@@ -1,6 +1,8 @@
 #include "adapters/crypto/jwt_token_signer.hpp"
 
 #include <gtest/gtest.h>
+#include <openssl/evp.h>
+#include <openssl/hmac.h>
 
 namespace tr {
 namespace {
@@ -25,6 +27,27 @@ std::string b64url(const std::string& s) {
   }
   if (bits > -6) out.push_back(a[((val << 8) >> (bits + 8)) & 0x3F]);
   return out;
+}
+
+const std::string kSecret = "secret-key-for-tests";
+const std::string kGoodPayload =
+    R"({"sub":"user-1","sid":"session-1","jti":"x","adm":true,"iss":"task-reporter",)"
+    R"("aud":"task-reporter","exp":9999999999,"iat":1})";
+
+std::string good_header(const JwtTokenSigner& signer) {
+  return R"({"alg":"HS256","typ":"JWT","kid":")" + signer.current_key_id() + "\"}";
+}
+
+// A token with this exact header and payload, correctly signed (HS256) with `secret`.
+std::string signed_token(const std::string& header, const std::string& payload,
+                         const std::string& secret = kSecret) {
+  const std::string signing_input = b64url(header) + "." + b64url(payload);
+  unsigned char mac[EVP_MAX_MD_SIZE];
+  unsigned int len = 0;
+  HMAC(EVP_sha256(), secret.data(), static_cast<int>(secret.size()),
+       reinterpret_cast<const unsigned char*>(signing_input.data()), signing_input.size(), mac,
+       &len);
+  return signing_input + "." + b64url(std::string(mac, mac + len));
 }
 
 TEST(JwtTokenSigner, RoundTripsClaims) {
@@ -58,6 +81,84 @@ TEST(JwtTokenSigner, RefusesAlgNone) {
   const std::string payload = b64url(
       R"({"sub":"user-1","sid":"session-1","jti":"x","adm":true,"iss":"task-reporter","aud":"task-reporter","exp":9999999999,"iat":1})");
   EXPECT_FALSE(signer.verify(header + "." + payload + ".", kNow));
+}
+
+TEST(JwtTokenSigner, AcceptsAHandSignedTokenOfTheSameShape) {
+  JwtTokenSigner signer(kSecret);
+  auto verified = signer.verify(signed_token(good_header(signer), kGoodPayload), kNow);
+  ASSERT_TRUE(verified) << verified.error().message;
+  EXPECT_EQ(verified->user_id, "user-1");
+  EXPECT_EQ(verified->token_id, "x");
+  EXPECT_EQ(verified->issued_at, 1000);
+}
+
+TEST(JwtTokenSigner, RefusesOtherAlgorithmsTypesAndKeysEvenWhenSigned) {
+  JwtTokenSigner signer(kSecret);
+  const std::string kid = signer.current_key_id();
+  for (const std::string& header : {
+           R"({"alg":"HS512","typ":"JWT","kid":")" + kid + "\"}",
+           R"({"alg":"RS256","typ":"JWT","kid":")" + kid + "\"}",
+           R"({"alg":"none","typ":"JWT","kid":")" + kid + "\"}",
+           R"({"typ":"JWT","kid":")" + kid + "\"}",
+           R"({"alg":"HS256","kid":")" + kid + "\"}",
+           R"({"alg":"HS256","typ":"JWE","kid":")" + kid + "\"}",
+           std::string(R"({"alg":"HS256","typ":"JWT","kid":"unknown"})"),
+           std::string(R"({"alg":"HS256","typ":"JWT"})"),
+           std::string(R"(["HS256"])"),
+           std::string("not json"),
+       }) {
+    EXPECT_FALSE(signer.verify(signed_token(header, kGoodPayload), kNow)) << header;
+  }
+}
+
+TEST(JwtTokenSigner, RefusesPayloadsWithoutTheClaimsItNeeds) {
+  JwtTokenSigner signer(kSecret);
+  const std::string header = good_header(signer);
+  const std::string head = R"({"sub":"u","sid":"s","jti":"j",)";
+  const std::string rest = R"("adm":false,"exp":9999999999,"iat":1})";
+  for (const std::string& payload : {
+           R"({"sid":"s","jti":"j","iss":"task-reporter","aud":"task-reporter",)" + rest,
+           R"({"sub":"u","jti":"j","iss":"task-reporter","aud":"task-reporter",)" + rest,
+           R"({"sub":"u","sid":"s","iss":"task-reporter","aud":"task-reporter",)" + rest,
+           R"({"sub":7,"sid":"s","jti":"j","iss":"task-reporter","aud":"task-reporter",)" + rest,
+           head + R"("iss":"other","aud":"task-reporter",)" + rest,
+           head + R"("iss":"task-reporter","aud":"other",)" + rest,
+           head + R"("iss":"task-reporter",)" + rest,
+           head + R"("iss":"task-reporter","aud":"task-reporter","exp":"9999999999","iat":1})",
+           head + R"("iss":"task-reporter","aud":"task-reporter","iat":1})",
+           head + R"("iss":"task-reporter","aud":"task-reporter","exp":9999999999})",
+           std::string("[1,2]"),
+           std::string("{"),
+       }) {
+    EXPECT_FALSE(signer.verify(signed_token(header, payload), kNow)) << payload;
+  }
+}
+
+TEST(JwtTokenSigner, RefusesMalformedSegments) {
+  JwtTokenSigner signer(kSecret);
+  const std::string token = signed_token(good_header(signer), kGoodPayload);
+  ASSERT_TRUE(signer.verify(token, kNow));
+  EXPECT_FALSE(signer.verify(token + ".", kNow));
+  EXPECT_FALSE(signer.verify(token + "A", kNow));
+  EXPECT_FALSE(signer.verify(token.substr(0, token.rfind('.')), kNow));
+  EXPECT_FALSE(signer.verify(token.substr(0, token.rfind('.') + 1), kNow));
+  EXPECT_FALSE(signer.verify(token.substr(0, token.size() - 1), kNow));
+  EXPECT_FALSE(signer.verify("..", kNow));
+  EXPECT_FALSE(signer.verify(std::string(5000, 'a'), kNow));
+}
+
+// Every one-character change anywhere in a signed token is refused.
+TEST(JwtTokenSigner, EveryAlteredCharacterIsRefused) {
+  JwtTokenSigner signer(kSecret, {}, /*cache_capacity=*/0);
+  const std::string token = signer.sign(claims());
+  for (std::size_t i = 0; i < token.size(); ++i) {
+    for (char c : std::string("AZaz09-_.=+/ ")) {
+      if (token[i] == c) continue;
+      std::string altered = token;
+      altered[i] = c;
+      EXPECT_FALSE(signer.verify(altered, kNow)) << altered;
+    }
+  }
 }
 
 TEST(JwtTokenSigner, PreviousKeysStillVerifyAfterRotation) {
