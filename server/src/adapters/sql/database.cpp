@@ -6,6 +6,7 @@
 #include <boost/url/parse.hpp>
 
 #include "adapters/sql/search_text.hpp"
+#include "adapters/sql/wal_write_gathering.hpp"
 
 #include <filesystem>
 #include <mutex>
@@ -20,14 +21,15 @@ bool starts_with(const std::string& s, std::string_view p) { return s.rfind(p, 0
 
 // Process-wide SQLite settings, before the first connection opens: no global
 // memory statistics (a mutex taken on every allocation, shared by all
-// connections) and no per-connection mutexes (the pool lends a connection to
-// one thread at a time).
+// connections), no per-connection mutexes (the pool lends a connection to
+// one thread at a time), and WAL writes gathered (wal_write_gathering.hpp).
 void configure_sqlite_library() {
   static std::once_flag once;
   std::call_once(once, [] {
     // SQLITE_MISUSE when the library is already initialised: keep its defaults.
     (void)sqlite_api::sqlite3_config(SQLITE_CONFIG_MEMSTATUS, 0);
     (void)sqlite_api::sqlite3_config(SQLITE_CONFIG_MULTITHREAD);
+    install_wal_write_gathering();
   });
 }
 
