@@ -20,6 +20,7 @@
 #include "http/worker_pool.hpp"
 #include "http/ws_keepalive.hpp"
 #include "http/ws_session.hpp"
+#include "core/thread_name.hpp"
 
 namespace tr::http {
 namespace {
@@ -496,7 +497,12 @@ void HttpServer::run() {
                     ? impl.options.io_threads
                     : static_cast<int>(std::max(1u, std::thread::hardware_concurrency()));
   std::vector<std::thread> pool;
-  for (int i = 1; i < threads; ++i) pool.emplace_back([&impl] { impl.ioc.run(); });
+  for (int i = 1; i < threads; ++i) {
+    pool.emplace_back([&impl] {
+      name_this_thread("tr-io");
+      impl.ioc.run();
+    });
+  }
   impl.ioc.run();
   for (auto& t : pool) t.join();
   impl.ws_keepalive.end_all();  // WebSockets cut at the end of the grace period

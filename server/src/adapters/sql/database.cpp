@@ -7,6 +7,7 @@
 
 #include "adapters/sql/search_text.hpp"
 #include "adapters/sql/wal_write_gathering.hpp"
+#include "core/thread_name.hpp"
 
 #include <filesystem>
 #include <mutex>
@@ -190,7 +191,12 @@ std::unique_ptr<Database> Database::open(const std::string& url, std::size_t poo
     }
     db->caches_.push_back(std::make_unique<StatementCache>(s, db->is_sqlite()));
   }
-  if (db->is_sqlite()) db->checkpointer_ = std::thread([raw = db.get()] { raw->run_checkpoints(); });
+  if (db->is_sqlite()) {
+    db->checkpointer_ = std::thread([raw = db.get()] {
+      name_this_thread("tr-checkpoint");
+      raw->run_checkpoints();
+    });
+  }
   return db;
 }
 

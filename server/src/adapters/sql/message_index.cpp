@@ -1,4 +1,5 @@
 #include "adapters/sql/message_index.hpp"
+#include "core/thread_name.hpp"
 
 #include <soci/soci.h>
 #include <soci/sqlite3/soci-sqlite3.h>
@@ -50,7 +51,10 @@ MessageIndex::MessageIndex(const std::string& main_path)
   } catch (const std::exception& e) {
     throw std::runtime_error("cannot open the message search index " + path + ": " + e.what());
   }
-  thread_ = std::thread([this] { run(); });
+  thread_ = std::thread([this] {
+    name_this_thread("tr-search-index");
+    run();
+  });
 }
 
 MessageIndex::~MessageIndex() {
