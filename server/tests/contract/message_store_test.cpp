@@ -154,6 +154,32 @@ TEST_P(MessageStoreContract, RefusedPostsLeaveTheirBatchIntact) {
   EXPECT_EQ(event_seqs(archived_room).size(), 1u);  // only the room update
 }
 
+// A sender's later posts in a batch reuse what was read about them for the
+// first one; their client_ids are still checked against earlier batches.
+TEST_P(MessageStoreContract, ASendersLaterPostsInABatchStillFindEarlierClientIds) {
+  auto stored = post_together({post("u_owner", "stored earlier", "c-9")});
+  ASSERT_TRUE(stored[0]);
+  auto results = post_together({
+      post("u_owner", "first of the batch", "c-10"),
+      post("u_owner", "a retry of the earlier one", "c-9"),
+      post("u_owner", "new", "c-11"),
+      post("u_viewer", "viewers cannot send"),
+      post("u_viewer", "still cannot", "c-12"),
+  });
+  ASSERT_TRUE(results[0]);
+  ASSERT_TRUE(results[1]);
+  EXPECT_TRUE(results[1]->duplicate);
+  EXPECT_EQ(results[1]->message.message_id, stored[0]->message.message_id);
+  EXPECT_EQ(results[1]->message.content, "stored earlier");
+  ASSERT_TRUE(results[2]);
+  EXPECT_FALSE(results[2]->duplicate);
+  EXPECT_EQ(results[2]->message.seq, results[0]->message.seq + 1);
+  EXPECT_EQ(results[3].error().code, ErrorCode::kForbidden);
+  EXPECT_EQ(results[4].error().code, ErrorCode::kForbidden);
+  expect_gap_free(event_seqs(room_id_));
+  EXPECT_EQ(event_seqs(room_id_).size(), 3u);
+}
+
 TEST_P(MessageStoreContract, AReplyMayNameAMessageOfTheSameBatch) {
   auto question = post("u_owner", "哪條線停了？");
   auto answer = post("u_owner", "Line 3");

@@ -17,6 +17,7 @@
 #include "domain/permissions.hpp"
 #include "domain/room.hpp"
 #include "domain/timeline.hpp"
+#include "core/thread_name.hpp"
 
 namespace tr::sql {
 namespace {
@@ -68,15 +69,47 @@ struct Checked {
   std::optional<std::string> stored_id;  // the client_id was used before: that message
 };
 
-// Decides whether a post may be stored, in one round trip (room status, the
-// sender's role and name, and an earlier message with the same client_id).
-// `batch_ids` holds "room_id\nmessage_id" of messages accepted earlier in
-// this batch (not yet written), which reply_to may name.
-Result<Checked> check_post(const Lease& lease, const PostRequest& req,
-                           const std::set<std::string>& batch_ids) {
-  const Message& in = req.message;
-  StatementCache& statements = lease.statements();
-  auto q = statements.get<CheckSlots>(
+// A sender as the database sees them in a room: the same for all their posts
+// in one batch, so it is read once per batch.
+struct SenderInRoom {
+  bool room_found = false;
+  std::string room_status;
+  std::optional<Role> role;
+  std::string display_name;
+};
+
+// What check_post remembers from one post of a batch to the next.
+struct BatchContext {
+  std::map<std::pair<std::string, std::string>, SenderInRoom> senders;  // by (room, user)
+  std::set<std::string> ids;  // "room_id\nmessage_id" of posts accepted so far (reply_to may name them)
+};
+
+struct StoredIdSlots {
+  std::string room_id, user_id, client_id, message_id;
+};
+
+// The message an earlier post with this client_id stored, if any.
+std::optional<std::string> stored_message_id(const Lease& lease, const Message& in) {
+  auto q = lease.statements().get<StoredIdSlots>(
+      "SELECT message_id FROM messages WHERE room_id = :r AND sender_id = :u AND client_id = :c",
+      [](soci::statement& st, StoredIdSlots& v) {
+        st.exchange(soci::use(v.room_id));
+        st.exchange(soci::use(v.user_id));
+        st.exchange(soci::use(v.client_id));
+        st.exchange(soci::into(v.message_id));
+      });
+  q->room_id = in.room_id;
+  q->user_id = in.sender_id;
+  q->client_id = *in.client_id;
+  if (!q.execute()) return std::nullopt;
+  return q->message_id;
+}
+
+// The sender in the room and, in the same round trip, an earlier message
+// with the post's client_id.
+SenderInRoom read_sender(const Lease& lease, const Message& in,
+                         std::optional<std::string>& stored_id) {
+  auto q = lease.statements().get<CheckSlots>(
       "SELECT r.status, m.role, u.display_name, (SELECT x.message_id FROM messages x WHERE "
       "x.room_id = r.room_id AND x.sender_id = u.user_id AND x.client_id = :c) "
       "FROM rooms r JOIN users u ON u.user_id = :u "
@@ -96,22 +129,40 @@ Result<Checked> check_post(const Lease& lease, const PostRequest& req,
   q->client_id = in.client_id.value_or("");
   q->client_ind = in.client_id ? soci::i_ok : soci::i_null;
   q->role_ind = q->existing_ind = soci::i_null;
-  const bool found = q.execute();
-  std::optional<Role> role;
-  if (found && q->role_ind == soci::i_ok) role = parse_role(q->role);
-  if (!allowed(Action::kSendMessage, role, req.sender_is_admin, false)) {
-    return Error{ErrorCode::kForbidden,
-                 role ? "viewers cannot send messages" : "you are not a member of this room"};
+  SenderInRoom sender;
+  sender.room_found = q.execute();
+  if (!sender.room_found) return sender;
+  sender.room_status = q->status;
+  if (q->role_ind == soci::i_ok) sender.role = parse_role(q->role);
+  sender.display_name = q->display_name;
+  if (q->existing_ind == soci::i_ok) stored_id = q->existing_id;
+  return sender;
+}
+
+// Decides whether a post may be stored: room status, the sender's role and
+// name (read once per sender and room in a batch), and an earlier message
+// with the same client_id; one round trip per post.
+Result<Checked> check_post(const Lease& lease, const PostRequest& req, BatchContext& batch) {
+  const Message& in = req.message;
+  Checked out;
+  auto known = batch.senders.find({in.room_id, in.sender_id});
+  if (known == batch.senders.end()) {
+    known = batch.senders.emplace(std::pair{in.room_id, in.sender_id},
+                                  read_sender(lease, in, out.stored_id)).first;
+  } else if (in.client_id) {
+    out.stored_id = stored_message_id(lease, in);
   }
-  if (!found) return no_room();
-  if (q->status == "archived") return archived();
-  Checked out{q->display_name, std::nullopt};
-  if (q->existing_ind == soci::i_ok) {
-    out.stored_id = q->existing_id;
-    return out;
+  const SenderInRoom& sender = known->second;
+  if (!allowed(Action::kSendMessage, sender.role, req.sender_is_admin, false)) {
+    return Error{ErrorCode::kForbidden, sender.role ? "viewers cannot send messages"
+                                                    : "you are not a member of this room"};
   }
-  if (in.reply_to && !batch_ids.count(in.room_id + '\n' + *in.reply_to)) {
-    auto reply = statements.get<ReplySlots>(
+  if (!sender.room_found) return no_room();
+  if (sender.room_status == "archived") return archived();
+  out.sender_name = sender.display_name;
+  if (out.stored_id) return out;
+  if (in.reply_to && !batch.ids.count(in.room_id + '\n' + *in.reply_to)) {
+    auto reply = lease.statements().get<ReplySlots>(
         "SELECT message_id FROM messages WHERE room_id = :r AND message_id = :m",
         [](soci::statement& st, ReplySlots& v) {
           st.exchange(soci::use(v.room_id));
@@ -139,7 +190,7 @@ void write_batch(const Lease& lease, const std::vector<PostRequest*>& posts,
   std::vector<std::size_t> accepted;  // indexes into posts, in order
   std::vector<std::pair<std::size_t, std::size_t>> repeats;  // post, the accepted post it repeats
   std::map<std::tuple<std::string, std::string, std::string>, std::size_t> client_ids;
-  std::set<std::string> batch_ids;
+  BatchContext context;
   std::vector<Message> messages;  // parallel to accepted
   for (std::size_t i = 0; i < posts.size(); ++i) {
     const Message& in = posts[i]->message;
@@ -150,7 +201,7 @@ void write_batch(const Lease& lease, const std::vector<PostRequest*>& posts,
         continue;
       }
     }
-    auto checked = check_post(lease, *posts[i], batch_ids);
+    auto checked = check_post(lease, *posts[i], context);
     if (!checked) {
       results[i] = checked.error();
       continue;
@@ -162,7 +213,7 @@ void write_batch(const Lease& lease, const std::vector<PostRequest*>& posts,
       continue;
     }
     if (in.client_id) client_ids[{in.room_id, in.sender_id, *in.client_id}] = i;
-    batch_ids.insert(in.room_id + '\n' + in.message_id);
+    context.ids.insert(in.room_id + '\n' + in.message_id);
     accepted.push_back(i);
     messages.push_back(in);
     messages.back().sender_name = checked->sender_name;
@@ -205,8 +256,14 @@ SqlMessageStore::SqlMessageStore(Database& db, std::size_t max_batch)
     : db_(db),
       max_batch_(max_batch),
       index_(db.is_sqlite() ? std::make_unique<MessageIndex>(db.sqlite_path()) : nullptr),
-      deliverer_([this] { run_deliverer(); }),
-      committer_([this] { run_committer(); }) {}
+      deliverer_([this] {
+        name_this_thread("tr-deliver");
+        run_deliverer();
+      }),
+      committer_([this] {
+        name_this_thread("tr-commit");
+        run_committer();
+      }) {}
 
 SqlMessageStore::~SqlMessageStore() {
   {
