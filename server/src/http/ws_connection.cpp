@@ -23,6 +23,7 @@ std::atomic<std::uint64_t> next_connection_id{1};
 constexpr std::int64_t kCloseHandshakeMs = 5000;  // then the socket is cut
 constexpr std::size_t kReadBufferBytes = 16 * 1024;
 constexpr std::size_t kMaxFramesPerWrite = 64;
+constexpr int kMaxWritesInARow = 16;  // written at once before one waits on the executor
 constexpr const char* kAuthFirst = "authenticate first: {\"type\":\"auth\",\"token\":...}";
 
 std::string auth_token_of(std::string_view text) {
@@ -299,6 +300,18 @@ void WsConnection::verified(Result<AuthContext> result, bool from_query) {
 
 // ---- writing -----------------------------------------------------------------
 
+namespace {
+
+// Drops the first `n` bytes of `buffers`.
+void drop_front(std::vector<asio::const_buffer>& buffers, std::size_t n) {
+  std::size_t whole = 0;
+  while (whole < buffers.size() && n >= buffers[whole].size()) n -= buffers[whole++].size();
+  buffers.erase(buffers.begin(), buffers.begin() + static_cast<std::ptrdiff_t>(whole));
+  if (n > 0) buffers.front() += n;
+}
+
+}  // namespace
+
 // Wakes the writer if it is idle (one post per wake-up, not per frame).
 void WsConnection::wake() {
   if (!writer_idle_.exchange(false)) return;
@@ -354,6 +367,7 @@ void WsConnection::pump() {
   if (!writing_.empty()) return write_batch();
   writing_ = {};
   headers_ = {};
+  writes_in_a_row_ = 0;
   writer_idle_ = true;
   // Work queued between the check above and now must not be missed.
   bool more;
@@ -374,6 +388,23 @@ void WsConnection::write_batch() {
     buffers.emplace_back(header, ws::write_header(writing_[i].opcode, payload.size(), header));
     if (!payload.empty()) buffers.emplace_back(payload.data(), payload.size());
   }
+  // Most writes fit in the socket's send buffer: made now, on this strand,
+  // they need no operation to complete later (the operation and its
+  // completion were a good part of the cost of each delivery). A run of
+  // them yields to the executor now and then, so the recursion through
+  // written() and pump() stays shallow.
+  if (writes_in_a_row_ < kMaxWritesInARow) {
+    ++writes_in_a_row_;
+    boost::system::error_code ec;
+    while (!buffers.empty()) {
+      const std::size_t n = socket_.write_some(buffers, ec);
+      if (ec) break;
+      drop_front(buffers, n);
+    }
+    if (buffers.empty()) return written({});
+    if (ec != asio::error::would_block && ec != asio::error::try_again) return written(ec);
+  }
+  writes_in_a_row_ = 0;  // the rest when the socket drains
   asio::async_write(socket_, std::move(buffers),
                     [self = shared_from_this()](const boost::system::error_code& ec, std::size_t) {
                       self->written(ec);

@@ -107,6 +107,7 @@ class WsConnection final : public realtime::Connection,
   std::vector<std::string> held_;     // frames read while a token is checked
   std::vector<Outgoing> writing_;     // the gathered write in flight
   std::vector<std::uint8_t> headers_;  // their headers, kMaxHeaderBytes each
+  int writes_in_a_row_ = 0;            // made at once, since the writer last waited
   bool verifying_ = false;
   bool close_sent_ = false;
   bool close_received_ = false;
