@@ -270,10 +270,10 @@ void RoomHub::publish(const RoomEvent& event) {
   // room_activity: connected members not subscribed to the room (unread
   // badges); subscribers have just received the event itself.
   std::vector<std::shared_ptr<Connection>> targets;
-  const auto members = members_of(event.room_id);
+  const MemberIds members = members_of(event.room_id);
   {
     std::lock_guard lock(mu_);
-    for (const auto& user_id : members) {
+    for (const auto& user_id : *members) {
       auto user = by_user_.find(user_id);
       if (user == by_user_.end()) continue;
       for (auto id : user->second) {
@@ -289,18 +289,20 @@ void RoomHub::publish(const RoomEvent& event) {
   for (const auto& c : targets) c->send(activity, true);
 }
 
-std::vector<std::string> RoomHub::members_of(const std::string& room_id) {
+// Shared, not copied: a room of 500 members is read on every event.
+RoomHub::MemberIds RoomHub::members_of(const std::string& room_id) {
   {
     std::lock_guard lock(members_mu_);
     auto it = members_cache_.find(room_id);
     if (it != members_cache_.end()) return it->second;
   }
   auto listed = list_members_(room_id);
-  if (!listed) return {};
+  if (!listed) return std::make_shared<const std::vector<std::string>>();
+  auto ids = std::make_shared<const std::vector<std::string>>(std::move(*listed));
   std::lock_guard lock(members_mu_);
   if (members_cache_.size() > 10'000) members_cache_.clear();
-  members_cache_[room_id] = *listed;
-  return *listed;
+  members_cache_[room_id] = ids;
+  return ids;
 }
 
 void RoomHub::typing(std::uint64_t connection_id, const std::string& room_id, bool is_typing) {

@@ -108,7 +108,8 @@ class RoomHub {
                                 std::vector<std::pair<std::string, Frame>>& broadcasts);
   void broadcast(const std::string& room_id, const Frame& frame, bool ephemeral,
                  std::uint64_t except_connection = 0);
-  std::vector<std::string> members_of(const std::string& room_id);
+  using MemberIds = std::shared_ptr<const std::vector<std::string>>;
+  MemberIds members_of(const std::string& room_id);
 
   EventReader read_events_;
   MemberLister list_members_;
@@ -122,7 +123,7 @@ class RoomHub {
   std::unordered_map<std::string, std::set<std::uint64_t>> by_user_;  // guarded by mu_
 
   std::mutex members_mu_;
-  std::unordered_map<std::string, std::vector<std::string>> members_cache_;  // guarded by members_mu_
+  std::unordered_map<std::string, MemberIds> members_cache_;  // guarded by members_mu_
 };
 
 }  // namespace tr::realtime
