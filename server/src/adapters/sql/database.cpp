@@ -119,9 +119,10 @@ Database::~Database() {
 }
 
 // Copies the WAL back into the database file a few times a second (PASSIVE:
-// never waits for readers or writers), so commits stay short, and truncates
-// it when it has grown past wal_limit_; SQLite itself checkpoints once more
-// when the last connection closes.
+// never waits for readers or writers), so commits stay short, and restarts it
+// from its beginning when it has grown past wal_limit_; SQLite itself
+// checkpoints once more (and removes the file) when the last connection
+// closes.
 void Database::run_checkpoints() {
   constexpr auto kInterval = std::chrono::milliseconds(250);
   std::unique_lock lock(checkpoint_mu_);
@@ -134,8 +135,11 @@ void Database::run_checkpoints() {
       const auto wal_size = std::filesystem::file_size(sqlite_path_ + "-wal", ec);
       if (!ec && wal_size > wal_limit_) {
         // Waits for the writer of the moment, then holds writers back while
-        // it copies what PASSIVE rounds left (little) and empties the file.
-        *lease << "PRAGMA wal_checkpoint(TRUNCATE)";
+        // it copies what PASSIVE rounds left (little); the next commit
+        // writes from the start of the file again. (TRUNCATE emptied the
+        // file instead: every later commit grew it anew, and writers waited
+        // longer.)
+        *lease << "PRAGMA wal_checkpoint(RESTART)";
       }
     } catch (const std::exception&) {
       // Busy or failing: the next round tries again; the WAL only grows meanwhile.

@@ -73,10 +73,12 @@ class Database {
   // SQLite: the database file's path (empty on PostgreSQL).
   const std::string& sqlite_path() const { return sqlite_path_; }
 
-  // SQLite: a WAL file longer than this is copied back and truncated by a
-  // blocking checkpoint. Under a steady stream of commits the background
-  // PASSIVE checkpoints never reach the end of the WAL, which would otherwise
-  // grow without bound. Default 64 MiB.
+  // SQLite: a WAL file longer than this is copied back by a blocking
+  // checkpoint, after which commits write it again from its start. Under a
+  // steady stream of commits the background PASSIVE checkpoints never reach
+  // the end of the WAL, which would otherwise grow without bound. The file
+  // keeps its length: commits overwrite blocks it already has instead of
+  // growing it, which syncs faster. Default 64 MiB.
   void set_wal_limit(std::uintmax_t bytes) { wal_limit_ = bytes; }
 
   // Borrows a session, waiting for a free one.
