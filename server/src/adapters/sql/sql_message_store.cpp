@@ -4,6 +4,7 @@
 #include <future>
 #include <map>
 #include <set>
+#include <string_view>
 #include <tuple>
 #include <stdexcept>
 
@@ -81,7 +82,9 @@ struct SenderInRoom {
 // What check_post remembers from one post of a batch to the next.
 struct BatchContext {
   std::map<std::pair<std::string, std::string>, SenderInRoom> senders;  // by (room, user)
-  std::set<std::string> ids;  // "room_id\nmessage_id" of posts accepted so far (reply_to may name them)
+  // (room_id, message_id) of the posts accepted so far, which reply_to may name;
+  // views into the batch's requests, which outlive the batch's writing.
+  std::set<std::pair<std::string_view, std::string_view>> ids;
 };
 
 struct StoredIdSlots {
@@ -161,7 +164,7 @@ Result<Checked> check_post(const Lease& lease, const PostRequest& req, BatchCont
   if (sender.room_status == "archived") return archived();
   out.sender_name = sender.display_name;
   if (out.stored_id) return out;
-  if (in.reply_to && !batch.ids.count(in.room_id + '\n' + *in.reply_to)) {
+  if (in.reply_to && !batch.ids.count({in.room_id, *in.reply_to})) {
     auto reply = lease.statements().get<ReplySlots>(
         "SELECT message_id FROM messages WHERE room_id = :r AND message_id = :m",
         [](soci::statement& st, ReplySlots& v) {
@@ -189,7 +192,9 @@ void write_batch(const Lease& lease, const std::vector<PostRequest*>& posts,
   results.assign(posts.size(), Result<PostResult>(no_message()));
   std::vector<std::size_t> accepted;  // indexes into posts, in order
   std::vector<std::pair<std::size_t, std::size_t>> repeats;  // post, the accepted post it repeats
-  std::map<std::tuple<std::string, std::string, std::string>, std::size_t> client_ids;
+  // (room, sender, client_id) -> the post that used it first; views into the requests.
+  std::map<std::tuple<std::string_view, std::string_view, std::string_view>, std::size_t>
+      client_ids;
   BatchContext context;
   std::vector<Message> messages;  // parallel to accepted
   for (std::size_t i = 0; i < posts.size(); ++i) {
@@ -213,7 +218,7 @@ void write_batch(const Lease& lease, const std::vector<PostRequest*>& posts,
       continue;
     }
     if (in.client_id) client_ids[{in.room_id, in.sender_id, *in.client_id}] = i;
-    context.ids.insert(in.room_id + '\n' + in.message_id);
+    context.ids.insert({in.room_id, in.message_id});
     accepted.push_back(i);
     messages.push_back(in);
     messages.back().sender_name = checked->sender_name;
