@@ -56,10 +56,10 @@ RoomEvent render_event(const std::string& room_id, std::int64_t seq, const Timel
                    event.affected_user_ids.push_back(c.user_id);
                  },
                  [&](const MessagePosted& c) {
-                   Message m = c.message;
-                   m.seq = seq;
-                   m.room_id = room_id;
-                   frame["message"] = message_json(m);
+                   boost::json::object message = message_json(c.message);
+                   message["seq"] = seq;  // the message as stored: its seq, its room
+                   message["room_id"] = room_id;
+                   frame["message"] = std::move(message);
                    event.affected_user_ids = c.affected_user_ids;
                  },
                  [&](const MessageEdited& c) { frame["message"] = message_json(c.message); },
