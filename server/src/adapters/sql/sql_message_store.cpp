@@ -238,8 +238,12 @@ void write_batch(const Lease& lease, const std::vector<PostRequest*>& posts,
 
   std::vector<RoomEvent> events;
   events.reserve(messages.size());
-  for (const auto& m : messages) {
-    events.push_back(render_event(m.room_id, m.seq, MessagePosted{m, {}}, m.created_at));
+  for (auto& m : messages) {
+    // The message is lent to its change for the rendering and taken back: not copied.
+    TimelineChange change{MessagePosted{std::move(m), {}}};
+    const Message& lent = std::get<MessagePosted>(change).message;
+    events.push_back(render_event(lent.room_id, lent.seq, change, lent.created_at));
+    m = std::move(std::get<MessagePosted>(change).message);
   }
   std::vector<EventRow> rows;
   rows.reserve(events.size());
