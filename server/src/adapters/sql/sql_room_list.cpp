@@ -290,7 +290,10 @@ Result<RoomPage> SqlRoomStore::list(const RoomQuery& query) {
       const auto matches = matching_search_ids(lease, query.text);
       page.total = static_cast<std::int64_t>(matches.size());
       if (page.total > walk_index_above_ && walkable) {
-        if (page.total > query.offset) page.items = walk_matches(lease, query, matches);
+        if (page.total > query.offset) {
+          page.items = walk_matches(lease, query, matches);
+          fill_unread_counts(lease, query.viewer_id, page.items);
+        }
         return page;
       }
     } else if (count_first) {
