@@ -294,6 +294,10 @@ TEST_P(MessageStoreContract, SearchFollowsEditsAndDeletions) {
   ASSERT_TRUE(messages_->edit(room_id_, first.message.message_id, "輸送帶停止", "u_owner", kT0 + 1));
   EXPECT_TRUE(texts("沖壓機").empty());
   EXPECT_EQ(texts("輸送帶"), std::set<std::string>{"輸送帶停止"});
+  // Edited again after the index took the first edit (and cleared its log).
+  ASSERT_TRUE(messages_->edit(room_id_, first.message.message_id, "馬達過熱", "u_owner", kT0 + 2));
+  EXPECT_TRUE(texts("輸送帶").empty());
+  EXPECT_EQ(texts("馬達過熱"), std::set<std::string>{"馬達過熱"});
   ASSERT_TRUE(messages_->remove(room_id_, second.message.message_id, "u_owner", kT0 + 2));
   EXPECT_TRUE(texts("焊接不良").empty());
   EXPECT_TRUE(texts("line 7").empty());

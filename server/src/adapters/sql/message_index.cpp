@@ -24,6 +24,20 @@ std::string quoted(const std::string& text) {
   return out + "'";
 }
 
+// A value kept in the index file's index_state (0 when absent).
+long long state(soci::session& s, const std::string& name) {
+  long long value = 0;
+  soci::indicator ind = soci::i_null;
+  s << "SELECT value FROM index_state WHERE name = :n", soci::use(name), soci::into(value, ind);
+  return ind == soci::i_ok ? value : 0;
+}
+
+void set_state(soci::session& s, const std::string& name, long long value) {
+  s << "INSERT INTO index_state (name, value) VALUES (:n, :v) ON CONFLICT (name) DO "
+       "UPDATE SET value = excluded.value",
+      soci::use(name), soci::use(value);
+}
+
 }  // namespace
 
 std::string message_index_path(const std::string& main_path) {
@@ -102,14 +116,9 @@ bool MessageIndex::index_some() {
   // A deferred transaction: it reads the main file at one snapshot and
   // writes only the index file (BEGIN IMMEDIATE would lock both).
   soci::transaction tx(s);
-  if (high_water_ < 0) {
-    long long value = 0;
-    soci::indicator ind = soci::i_null;
-    s << "SELECT value FROM index_state WHERE name = 'messages'", soci::into(value, ind);
-    high_water_ = ind == soci::i_ok ? value : 0;
-  }
-  long long next = high_water_;
-  bool changed = false;
+  const long long indexed_up_to = state(s, "messages");
+  const long long reindexed_up_to = state(s, "reindex");
+  long long next = indexed_up_to;
 
   // New messages.
   {
@@ -119,7 +128,7 @@ bool MessageIndex::index_some() {
     soci::statement st = (s.prepare << "SELECT rowid, type, deleted, content FROM msgs.messages "
                                        "WHERE rowid > :h ORDER BY rowid LIMIT " +
                                            std::to_string(kBatch),
-                          soci::use(high_water_), soci::into(rowid), soci::into(type),
+                          soci::use(indexed_up_to), soci::into(rowid), soci::into(type),
                           soci::into(deleted), soci::into(content));
     std::vector<std::pair<long long, std::string>> rows;
     if (st.execute(true)) {
@@ -132,42 +141,40 @@ bool MessageIndex::index_some() {
       s << "INSERT INTO message_index (rowid, content) VALUES (:r, :c)", soci::use(id),
           soci::use(text);
     }
-    changed = next != high_water_;
   }
 
-  // Messages whose text changed since they were indexed.
-  std::vector<long long> redone;
+  // Messages whose text changed since they were indexed. One not indexed yet
+  // is skipped: it will be indexed with its text of then.
+  long long next_reindexed = reindexed_up_to;
   {
-    long long rowid = 0;
-    soci::statement st = (s.prepare << "SELECT message_rowid FROM msgs.message_reindex WHERE "
-                                       "message_rowid <= :h ORDER BY message_rowid LIMIT " +
-                                           std::to_string(kBatch),
-                          soci::use(next), soci::into(rowid));
+    long long queue_id = 0, rowid = 0;
+    soci::statement st =
+        (s.prepare << "SELECT queue_id, message_rowid FROM msgs.message_reindex_log WHERE "
+                      "queue_id > :q ORDER BY queue_id LIMIT " +
+                          std::to_string(kBatch),
+         soci::use(reindexed_up_to), soci::into(queue_id), soci::into(rowid));
+    std::vector<long long> redo;
     if (st.execute(true)) {
       do {
-        redone.push_back(rowid);
+        next_reindexed = queue_id;
+        if (rowid <= next) redo.push_back(rowid);
       } while (st.fetch());
     }
-    for (long long id : redone) {
+    for (long long id : redo) {
       s << "DELETE FROM message_index WHERE rowid = :r", soci::use(id);
       s << "INSERT INTO message_index (rowid, content) SELECT rowid, content FROM msgs.messages "
            "WHERE rowid = :r AND deleted = 0 AND type <> 'system'",
           soci::use(id);
     }
   }
-  if (!changed && redone.empty()) return false;
-  s << "INSERT INTO index_state (name, value) VALUES ('messages', :v) ON CONFLICT (name) DO "
-       "UPDATE SET value = excluded.value",
-      soci::use(next);
+  if (next == indexed_up_to && next_reindexed == reindexed_up_to) return false;
+  set_state(s, "messages", next);
+  set_state(s, "reindex", next_reindexed);
   tx.commit();
-  high_water_ = next;
-  if (!redone.empty()) {
-    // Done with them (in the main file; again after a crash is harmless).
-    soci::transaction main_tx(s);
-    for (long long id : redone) {
-      s << "DELETE FROM msgs.message_reindex WHERE message_rowid = :r", soci::use(id);
-    }
-    main_tx.commit();
+  if (next_reindexed != reindexed_up_to) {
+    // Done with them (in the main file; an edit logged meanwhile has a
+    // larger id and stays).
+    s << "DELETE FROM msgs.message_reindex_log WHERE queue_id <= :q", soci::use(next_reindexed);
   }
   return true;
 }

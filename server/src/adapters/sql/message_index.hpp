@@ -8,8 +8,10 @@
 // it from the committed messages:
 //  - new messages by rowid after a high-water mark kept in the same file
 //    (updated in the same transaction as the index, so a crash loses nothing);
-//  - messages whose text changed (edits, deletions), queued in
-//    main.message_reindex by a trigger (migration 008).
+//  - messages whose text changed (edits, deletions), logged in
+//    main.message_reindex_log by a trigger (migrations 008, 009), after the
+//    last log id indexed, kept in the same file and transaction; the log is
+//    cleared up to that id afterwards.
 // find() first indexes everything committed so far, so a search sees every
 // message acknowledged before it. The file is derived data: deleted, it is
 // rebuilt from the messages. Rowids of `messages` are stable because no row
@@ -53,7 +55,6 @@ class MessageIndex {
 
   std::unique_ptr<soci::session> session_;  // guarded by index_mu_
   std::mutex index_mu_;                      // one user of session_ at a time
-  long long high_water_ = -1;                // guarded by index_mu_; -1: not read yet
 
   std::mutex mu_;
   std::condition_variable cv_;

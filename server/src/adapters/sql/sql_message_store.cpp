@@ -505,7 +505,6 @@ Result<MessageChange> SqlMessageStore::react(const std::string& room_id,
 Result<std::vector<Message>> SqlMessageStore::search(const std::string& room_id,
                                                      const std::string& query, int limit) {
   return guarded("messages.search", [&]() -> Result<std::vector<Message>> {
-    auto s = db_.acquire();
     MessageQuery mq;
     mq.strings = {room_id};
     mq.order = "m.seq DESC";
@@ -514,7 +513,8 @@ Result<std::vector<Message>> SqlMessageStore::search(const std::string& room_id,
     if (index_ && utf8_length(text) >= 3) {
       const auto rowids = index_->find(room_id, fts5_phrase(text), limit);
       if (rowids.empty()) return std::vector<Message>{};
-      mq.where = "m.room_id = :r AND m.rowid IN (";
+      // The index answered at its own snapshot: a message deleted since is left out here.
+      mq.where = "m.room_id = :r AND m.deleted = 0 AND m.rowid IN (";
       for (std::size_t i = 0; i < rowids.size(); ++i) {
         mq.where += (i ? ", :n" : ":n") + std::to_string(i);
         mq.numbers.push_back(rowids[i]);
@@ -525,6 +525,8 @@ Result<std::vector<Message>> SqlMessageStore::search(const std::string& room_id,
                  (db_.is_sqlite() ? "m.content LIKE :q ESCAPE '\\'" : "m.content ILIKE :q ESCAPE '\\'");
       mq.strings.push_back("%" + escape_like(text) + "%");
     }
+    // A pool connection only now: the index may first have had a backlog to take in.
+    auto s = db_.acquire();
     return read_messages(*s, mq);
   });
 }
