@@ -168,8 +168,19 @@ bool WsConnection::drained_locked() const {
 void WsConnection::wait_readable() {
   socket_.async_wait(tcp::socket::wait_read,
                      [self = shared_from_this()](const boost::system::error_code& ec) {
-                       self->on_readable(ec);
+                       self->guarded([&] { self->on_readable(ec); });
                      });
+}
+
+// What a client's frames set off (the gateway, the hub, JSON) may throw (say,
+// bad_alloc): it ends this connection, never the I/O thread's loop.
+void WsConnection::guarded(const std::function<void()>& step) {
+  try {
+    step();
+  } catch (const std::exception& e) {
+    spdlog::error("websocket connection {} ended: {}", info_.connection_id, e.what());
+    finish();
+  }
 }
 
 void WsConnection::on_readable(const boost::system::error_code& ec) {
@@ -264,7 +275,7 @@ void WsConnection::verify(std::string token, bool from_query) {
     self->workers_.task_finished();
     asio::post(self->socket_.get_executor(),
                [self, result = std::move(result), from_query]() mutable {
-                 self->verified(std::move(result), from_query);
+                 self->guarded([&] { self->verified(std::move(result), from_query); });
                });
   });
 }
@@ -413,6 +424,11 @@ void WsConnection::write_batch() {
 
 // A frame counts against the queue's bounds until it is written.
 void WsConnection::written(const boost::system::error_code& ec) {
+  if (finished_) {
+    // finish() has emptied the queue and its counts: an aborted write counts for nothing.
+    writing_.clear();
+    return;
+  }
   std::function<void()> drained;
   bool close_written = false;
   {
@@ -427,7 +443,7 @@ void WsConnection::written(const boost::system::error_code& ec) {
     if (!ec && on_drained_ && drained_locked()) drained = std::move(on_drained_);
   }
   writing_.clear();
-  if (ec || finished_) return finish();
+  if (ec) return finish();
   if (drained) drained();  // the next catch-up page may come
   if (close_written) {
     close_sent_ = true;

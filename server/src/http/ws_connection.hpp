@@ -72,6 +72,9 @@ class WsConnection final : public realtime::Connection,
     bool counted;  // a queued frame: counts against the queue's bounds
   };
 
+  // Runs `step` on the executor; an exception ends the connection.
+  void guarded(const std::function<void()>& step);
+
   // Reading (executor only).
   void wait_readable();
   void on_readable(const boost::system::error_code& ec);
