@@ -33,7 +33,7 @@ std::optional<SeqClaim> claim_seqs(const Lease& lease, const std::string& room_i
 // Inserts `m` (with its seq set) into `messages`.
 void insert_message(const Lease& lease, const Message& m);
 // The same for many, several rows per statement (a batch costs a few
-// statements, and SQLite's search index is written once per statement).
+// statements, not one per message).
 void insert_messages(const Lease& lease, const std::vector<Message>& messages);
 
 // Inserts a rendered event into `room_events`.
