@@ -118,12 +118,14 @@ std::size_t FrameParser::parse_frame(std::string_view data, std::vector<Event>& 
     if (data.size() < 4) return 0;
     length = (static_cast<std::uint64_t>(static_cast<std::uint8_t>(data[2])) << 8) |
              static_cast<std::uint8_t>(data[3]);
+    // RFC 6455 5.2: the minimal number of bytes MUST be used for the length.
+    if (length < 126) return fail(kCloseProtocolError, events), 0;
     header = 4;
   } else if (short_length == 127) {
     if (data.size() < 10) return 0;
     length = 0;
     for (int i = 0; i < 8; ++i) length = (length << 8) | static_cast<std::uint8_t>(data[2 + i]);
-    if (length >> 63) return fail(kCloseProtocolError, events), 0;
+    if (length >> 63 || length <= 0xFFFF) return fail(kCloseProtocolError, events), 0;
     header = 10;
   }
   if (!control && length > max_message_ - std::min(max_message_, message_.size())) {

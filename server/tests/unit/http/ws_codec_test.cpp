@@ -101,6 +101,13 @@ TEST(WsCodec, ProtocolErrorsAre1002) {
   expect_fail(parse(client_frame(0x89, std::string(126, 'p'))), kCloseProtocolError);
   expect_fail(parse(client_frame(0x88, "x")), kCloseProtocolError);          // 1-byte close
   expect_fail(parse(client_frame(0x88, "\x03\xed")), kCloseProtocolError);   // code 1005
+  // Lengths not written in the fewest bytes, and a 64-bit length with its top bit set.
+  const std::string key = "\x12\x34\x56\x78";
+  expect_fail(parse(std::string("\x81\xFE\x00\x05", 4) + key + "hello"), kCloseProtocolError);
+  expect_fail(parse(std::string("\x81\xFF\0\0\0\0\0\0\x01\x00", 10) + key),
+              kCloseProtocolError);
+  expect_fail(parse(std::string("\x81\xFF\x80\0\0\0\0\0\0\x05", 10) + key),
+              kCloseProtocolError);
 }
 
 TEST(WsCodec, BinaryIs1003InvalidUtf8Is1007) {
