@@ -13,6 +13,10 @@ namespace {
 
 constexpr int kBatch = 1000;
 constexpr auto kIdleWait = std::chrono::milliseconds(200);
+// After a commit, more are gathered this long: one indexing round for them
+// all, away from the moment the commit's events go out. Nothing waits on
+// it: a search catches the index up itself first.
+constexpr auto kGather = std::chrono::milliseconds(100);
 
 // A text literal for SQL (ATTACH takes no bound parameter in SOCI's hands).
 std::string quoted(const std::string& text) {
@@ -93,6 +97,7 @@ void MessageIndex::run() {
   for (;;) {
     cv_.wait_for(lock, kIdleWait, [this] { return stopping_ || pending_; });
     if (stopping_) return;
+    if (pending_ && cv_.wait_for(lock, kGather, [this] { return stopping_; })) return;
     pending_ = false;
     lock.unlock();
     try {

@@ -5,7 +5,7 @@
 // trigram index filled by a trigger) took half the time of every post. The
 // index now lives in a database file of its own, beside the main one
 // ("<name>-search.db"), with its own write lock, and a thread of its own fills
-// it from the committed messages:
+// it from the committed messages, in rounds at most every 100 ms:
 //  - new messages by rowid after a high-water mark kept in the same file
 //    (updated in the same transaction as the index, so a crash loses nothing);
 //  - messages whose text changed (edits, deletions), logged in
