@@ -6,6 +6,9 @@
 #include <boost/json.hpp>
 #include <spdlog/spdlog.h>
 
+#include <sys/socket.h>
+#include <sys/uio.h>
+
 #include <array>
 #include <utility>
 
@@ -126,7 +129,82 @@ void WsConnection::send(realtime::Frame frame, bool ephemeral) {
       queue_.push_back(std::move(frame));
     }
   }
+  if (FlushScope::open_here()) {
+    if (!flush_deferred_.exchange(true)) FlushScope::defer(shared_from_this());
+    return;
+  }
   wake();
+}
+
+void WsConnection::flush() noexcept {
+  flush_deferred_ = false;  // first: a frame queued from now on defers again
+  std::function<void()> drained;
+  {
+    std::lock_guard lock(mu_);
+    if (queue_.empty() && !pong_due_ && !ping_due_ && !closing_) return;
+    if (pong_due_ || ping_due_ || closing_) {
+      // Left to the writer on the executor (woken below if idle).
+    } else if (!writer_idle_.exchange(false)) {
+      return;  // busy: the writer takes the queue when its write is done
+    } else if (!write_queue_now_locked()) {
+      // The rest goes on on the executor; the writer stays claimed.
+      asio::post(socket_.get_executor(), [self = shared_from_this()] { self->pump(); });
+      return;
+    } else {
+      writer_idle_ = true;
+      if (on_drained_ && drained_locked()) drained = std::move(on_drained_);
+      if (!drained) return;
+    }
+  }
+  if (drained) return drained();
+  wake();
+}
+
+// Under mu_, with the writer claimed, on any thread: finish() closes the
+// socket only after it has set closing_ under mu_, so the descriptor is
+// still ours. A non-blocking send; what it does not take stays queued
+// (head_sent_ marks a frame cut short).
+bool WsConnection::write_queue_now_locked() {
+  const std::size_t take = std::min(queue_.size(), kMaxFramesPerWrite);
+  std::array<std::uint8_t, kMaxFramesPerWrite * ws::kMaxHeaderBytes> headers;
+  std::array<std::size_t, kMaxFramesPerWrite> frame_bytes;
+  std::array<iovec, kMaxFramesPerWrite * 2> iov;
+  std::size_t count = 0;
+  for (std::size_t i = 0; i < take; ++i) {
+    std::uint8_t* header = headers.data() + i * ws::kMaxHeaderBytes;
+    const std::string& payload = *queue_[i];
+    const std::size_t header_bytes = ws::write_header(ws::Opcode::kText, payload.size(), header);
+    frame_bytes[i] = header_bytes + payload.size();
+    iov[count++] = {header, header_bytes};
+    if (!payload.empty()) iov[count++] = {const_cast<char*>(payload.data()), payload.size()};
+  }
+  // Skip what an earlier write already sent of the first frame.
+  std::size_t first = 0;
+  for (std::size_t skip = head_sent_; skip > 0;) {
+    if (skip >= iov[first].iov_len) {
+      skip -= iov[first++].iov_len;
+    } else {
+      iov[first].iov_base = static_cast<char*>(iov[first].iov_base) + skip;
+      iov[first].iov_len -= skip;
+      skip = 0;
+    }
+  }
+  msghdr message{};
+  message.msg_iov = iov.data() + first;
+  message.msg_iovlen = count - first;
+  const ssize_t sent = ::sendmsg(socket_.native_handle(), &message, MSG_DONTWAIT | MSG_NOSIGNAL);
+  if (sent <= 0) return false;  // would block, or an error the executor's write will meet
+  std::size_t left = static_cast<std::size_t>(sent) + head_sent_;
+  std::size_t whole = 0;
+  while (whole < take && left >= frame_bytes[whole]) {
+    left -= frame_bytes[whole];
+    bytes_ -= queue_[whole]->size();
+    frames_--;
+    ++whole;
+  }
+  head_sent_ = left;  // of the frame now first, if any
+  queue_.erase(queue_.begin(), queue_.begin() + static_cast<std::ptrdiff_t>(whole));
+  return queue_.empty();
 }
 
 void WsConnection::close(std::uint16_t code, std::string_view reason) {
@@ -339,6 +417,12 @@ void WsConnection::pump() {
   std::string close_reason;
   {
     std::lock_guard lock(mu_);
+    // The rest of a frame that a direct write began comes before anything else.
+    if (head_sent_ > 0) {
+      writing_.push_back({ws::Opcode::kText, std::move(queue_.front()), true});
+      queue_.erase(queue_.begin());
+      writing_skip_ = std::exchange(head_sent_, 0);
+    }
     if (pong_due_) {
       writing_.push_back({ws::Opcode::kPong, realtime::make_frame(std::move(pong_)), false});
       pong_ = std::string();
@@ -399,6 +483,7 @@ void WsConnection::write_batch() {
     buffers.emplace_back(header, ws::write_header(writing_[i].opcode, payload.size(), header));
     if (!payload.empty()) buffers.emplace_back(payload.data(), payload.size());
   }
+  drop_front(buffers, std::exchange(writing_skip_, 0));  // sent by a direct write
   // Most writes fit in the socket's send buffer: made now, on this strand,
   // they need no operation to complete later (the operation and its
   // completion were a good part of the cost of each delivery). A run of
@@ -470,20 +555,22 @@ void WsConnection::after_close_sent() {
 
 void WsConnection::finish() {
   if (finished_.exchange(true)) return;
+  std::function<void()> drained;
+  {
+    // Before the socket closes: a direct write (flush) checks closing_ under mu_.
+    std::lock_guard lock(mu_);
+    closing_ = true;
+    queue_ = {};
+    head_sent_ = 0;
+    frames_ = 0;
+    bytes_ = 0;
+    drained = std::move(on_drained_);
+  }
   boost::system::error_code ec;
   socket_.shutdown(tcp::socket::shutdown_both, ec);
   socket_.close(ec);
   keepalive_.remove(info_.connection_id);
   if (authenticated_) endpoint_.hub.remove_connection(info_.connection_id);
-  std::function<void()> drained;
-  {
-    std::lock_guard lock(mu_);
-    closing_ = true;
-    queue_ = {};
-    frames_ = 0;
-    bytes_ = 0;
-    drained = std::move(on_drained_);
-  }
   if (drained) drained();
   client_.connection.reset();  // it pointed here
   held_.clear();

@@ -8,12 +8,18 @@
 //  - writing: a bounded queue of frames (ephemeral ones dropped first under
 //    pressure; over the bound: close 1008), written by a chain of completion
 //    handlers with one gathered write in flight (many frames per system call,
-//    each shared payload written as is, after a header of its own);
+//    each shared payload written as is, after a header of its own). Frames
+//    sent inside a FlushScope (a thread delivering a batch of events) are
+//    written by that thread when it flushes, if the writer is idle: one
+//    non-blocking write of the queue, made under mu_ (so the socket cannot
+//    close meanwhile) and without waking an I/O thread; what the socket does
+//    not take, even half a frame, goes on through the executor;
 //  - closing: the close handshake both ways, then the socket closes and the
 //    server is told once (`on_finished`);
 //  - keepalive: tick() from WsKeepalive, once a second.
-// Socket work runs on the socket's executor (a strand); send(), close(),
-// congested(), when_drained() and tick() may be called from any thread.
+// Socket work runs on the socket's executor (a strand), but for that
+// flush; send(), close(), congested(), when_drained(), flush() and tick()
+// may be called from any thread.
 
 #include <boost/asio/ip/tcp.hpp>
 
@@ -26,6 +32,7 @@
 #include <vector>
 
 #include "core/error.hpp"
+#include "core/flush_scope.hpp"
 #include "http/realtime_endpoint.hpp"
 #include "http/ws_codec.hpp"
 #include "realtime/client_gateway.hpp"
@@ -37,6 +44,7 @@ class WorkerPool;
 class WsKeepalive;
 
 class WsConnection final : public realtime::Connection,
+                           public Flushable,
                            public std::enable_shared_from_this<WsConnection> {
  public:
   WsConnection(boost::asio::ip::tcp::socket socket, RealtimeEndpoint& endpoint,
@@ -65,6 +73,10 @@ class WsConnection final : public realtime::Connection,
   bool congested() const override;
   void when_drained(std::function<void()> callback) override;
 
+  // Flushable: writes what is queued now, on the calling thread, if the
+  // writer is idle (else the writer takes it when its write is done).
+  void flush() noexcept override;
+
  private:
   struct Outgoing {
     ws::Opcode opcode;
@@ -87,6 +99,9 @@ class WsConnection final : public realtime::Connection,
   void wake();
   void pump();
   void write_batch();
+  // With the writer claimed and mu_ held: writes queued frames at once.
+  // Returns true when the queue is left empty.
+  bool write_queue_now_locked();
   void written(const boost::system::error_code& ec);
   void after_close_sent();
 
@@ -110,6 +125,7 @@ class WsConnection final : public realtime::Connection,
   std::vector<std::string> held_;     // frames read while a token is checked
   std::vector<Outgoing> writing_;     // the gathered write in flight
   std::vector<std::uint8_t> headers_;  // their headers, kMaxHeaderBytes each
+  std::size_t writing_skip_ = 0;       // bytes of writing_'s first frame already written
   int writes_in_a_row_ = 0;            // made at once, since the writer last waited
   bool verifying_ = false;
   bool close_sent_ = false;
@@ -120,12 +136,14 @@ class WsConnection final : public realtime::Connection,
   std::atomic<bool> authenticated_{false};
   std::atomic<bool> finished_{false};
   std::atomic<bool> writer_idle_{false};  // no write in flight and no pump posted
+  std::atomic<bool> flush_deferred_{false};  // in the calling thread's FlushScope
   std::atomic<std::int64_t> last_read_ms_;
   std::atomic<std::int64_t> closing_since_ms_{0};  // set with closing_; 0 while open
   std::atomic<bool> ping_outstanding_{false};
 
   mutable std::mutex mu_;
   std::vector<realtime::Frame> queue_;  // guarded by mu_; not yet taken by the writer
+  std::size_t head_sent_ = 0;           // guarded by mu_; bytes of queue_[0] already written
   std::string pong_;                    // guarded by mu_; a pong to send
   bool pong_due_ = false;               // guarded by mu_
   bool ping_due_ = false;               // guarded by mu_

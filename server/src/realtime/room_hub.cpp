@@ -2,6 +2,8 @@
 
 #include <boost/json.hpp>
 
+#include "core/flush_scope.hpp"
+
 namespace tr::realtime {
 namespace {
 
@@ -227,7 +229,12 @@ void RoomHub::catch_up(const std::shared_ptr<Subscription>& sub) {
       return;
     }
     const bool full = static_cast<int>(events->size()) >= options_.catch_up_page;
-    switch (sub->deliver(*events, full)) {
+    Subscription::Progress progress;
+    {
+      FlushScope scope;  // the page goes out in one write, from this thread
+      progress = sub->deliver(*events, full);
+    }
+    switch (progress) {
       case Subscription::Progress::kDone: return;
       case Subscription::Progress::kMore: continue;
       case Subscription::Progress::kWaitForDrain: return wait_for_drain();
@@ -236,6 +243,7 @@ void RoomHub::catch_up(const std::shared_ptr<Subscription>& sub) {
 }
 
 void RoomHub::publish(const RoomEvent& event) {
+  FlushScope scope;  // each connection's frames go out in one write, from this thread
   const Frame frame = make_frame(event.frame);
   std::vector<std::shared_ptr<Subscription>> subs;
   {
@@ -245,6 +253,7 @@ void RoomHub::publish(const RoomEvent& event) {
   }
   for (const auto& sub : subs) {
     if (sub->offer(event.seq, frame)) schedule_catch_up(sub);
+    FlushScope::flush_if_many();
   }
 
   const bool membership_changed = event.type == "member_added" || event.type == "member_removed";

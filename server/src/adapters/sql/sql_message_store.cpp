@@ -14,6 +14,7 @@
 #include "adapters/sql/sql_error.hpp"
 #include "adapters/sql/sql_timeline.hpp"
 #include "adapters/sql/sql_user_store.hpp"
+#include "core/flush_scope.hpp"
 #include "core/strings.hpp"
 #include "domain/permissions.hpp"
 #include "domain/room.hpp"
@@ -298,9 +299,19 @@ void SqlMessageStore::run_deliverer() {
     if (deliveries_.empty()) return;  // stopping, and nothing left to give
     Delivery next = std::move(deliveries_.front());
     deliveries_.pop_front();
+    delivering_ = true;
     lock.unlock();
-    for (std::size_t i = 0; i < next.dones.size(); ++i) next.dones[i](std::move(next.results[i]));
+    give(next);
     lock.lock();
+    delivering_ = false;
+  }
+}
+
+void SqlMessageStore::give(Delivery& delivery) {
+  // The batch's acks and events leave each connection in one write, made here.
+  FlushScope scope;
+  for (std::size_t i = 0; i < delivery.dones.size(); ++i) {
+    delivery.dones[i](std::move(delivery.results[i]));
   }
 }
 
@@ -372,9 +383,20 @@ void SqlMessageStore::commit_batch(std::vector<Pending>& batch) {
   for (auto& item : batch) delivery.dones.push_back(std::move(item.done));
   {
     std::lock_guard lock(delivery_mu_);
-    deliveries_.push_back(std::move(delivery));
+    if (!deliveries_.empty() || delivering_ || posts_waiting()) {
+      deliveries_.push_back(std::move(delivery));
+      delivery_cv_.notify_one();
+      return;
+    }
   }
-  delivery_cv_.notify_one();
+  // Nothing to write next and every earlier answer given: this thread gives
+  // these itself, in commit order still, and spares the wake-up of the other.
+  give(delivery);
+}
+
+bool SqlMessageStore::posts_waiting() {
+  std::lock_guard lock(mu_);
+  return !queue_.empty();
 }
 
 Result<Message> SqlMessageStore::find(const std::string& room_id, const std::string& message_id) {

@@ -1,0 +1,40 @@
+#pragma once
+// FlushScope: lets a burst of work on one thread finish its output in one go.
+// While a scope is open on a thread, an object that would otherwise hand its
+// output to another thread at once (a WebSocket writer waking its I/O
+// thread for every frame) may defer() itself instead; when the outermost
+// scope on that thread closes, every deferred object's flush() runs there,
+// in the order deferred. So a thread that delivers a whole batch of events
+// writes each connection's frames together, itself, without a wake-up per
+// frame. Scopes nest (only the outermost flushes). Thread-local by nature:
+// neither copyable nor movable.
+
+#include <memory>
+
+namespace tr {
+
+class Flushable {
+ public:
+  virtual ~Flushable() = default;
+  // Runs on the thread that closed the scope; handles its own failures.
+  virtual void flush() noexcept = 0;
+};
+
+class FlushScope {
+ public:
+  FlushScope();
+  ~FlushScope();
+  FlushScope(const FlushScope&) = delete;
+  FlushScope& operator=(const FlushScope&) = delete;
+
+  // Whether a scope is open on the calling thread.
+  static bool open_here();
+  // Keeps `target` for the flush of the scope open on the calling thread;
+  // false (nothing kept) when none is open.
+  static bool defer(std::shared_ptr<Flushable> target);
+  // Flushes now when 64 or more are deferred, so that the first of a large
+  // fan-out need not wait for the last. Call it where no lock is held.
+  static void flush_if_many();
+};
+
+}  // namespace tr

@@ -1,0 +1,94 @@
+#include "core/flush_scope.hpp"
+
+#include <gtest/gtest.h>
+
+#include <functional>
+#include <memory>
+#include <string>
+#include <thread>
+#include <vector>
+
+namespace tr {
+namespace {
+
+struct Recorder final : Flushable {
+  Recorder(std::vector<std::string>& log, std::string name) : log(log), name(std::move(name)) {}
+  void flush() noexcept override {
+    log.push_back(name);
+    if (on_flush) on_flush();
+  }
+  std::vector<std::string>& log;
+  std::string name;
+  std::function<void()> on_flush;
+};
+
+TEST(FlushScope, WithoutAScopeNothingIsDeferred) {
+  std::vector<std::string> log;
+  EXPECT_FALSE(FlushScope::open_here());
+  EXPECT_FALSE(FlushScope::defer(std::make_shared<Recorder>(log, "a")));
+  EXPECT_TRUE(log.empty());
+}
+
+TEST(FlushScope, TheOutermostScopeFlushesInTheOrderDeferred) {
+  std::vector<std::string> log;
+  {
+    FlushScope outer;
+    EXPECT_TRUE(FlushScope::defer(std::make_shared<Recorder>(log, "a")));
+    {
+      FlushScope inner;
+      EXPECT_TRUE(FlushScope::defer(std::make_shared<Recorder>(log, "b")));
+    }
+    EXPECT_TRUE(log.empty()) << "an inner scope does not flush";
+    EXPECT_TRUE(FlushScope::defer(std::make_shared<Recorder>(log, "c")));
+  }
+  EXPECT_EQ(log, (std::vector<std::string>{"a", "b", "c"}));
+  EXPECT_FALSE(FlushScope::open_here());
+}
+
+TEST(FlushScope, WhatAFlushSetsOffIsNotDeferredAgain) {
+  std::vector<std::string> log;
+  auto first = std::make_shared<Recorder>(log, "first");
+  bool deferred_during_flush = true;
+  first->on_flush = [&] {
+    EXPECT_FALSE(FlushScope::open_here());
+    deferred_during_flush = FlushScope::defer(std::make_shared<Recorder>(log, "late"));
+  };
+  {
+    FlushScope scope;
+    FlushScope::defer(first);
+  }
+  EXPECT_FALSE(deferred_during_flush);  // the caller does its work itself instead
+  EXPECT_EQ(log, (std::vector<std::string>{"first"}));
+  // The thread's scopes still work afterwards.
+  {
+    FlushScope scope;
+    FlushScope::defer(std::make_shared<Recorder>(log, "next"));
+  }
+  EXPECT_EQ(log.back(), "next");
+}
+
+TEST(FlushScope, FlushIfManyFlushesEarlyOnlyPastItsThreshold) {
+  std::vector<std::string> log;
+  FlushScope scope;
+  for (int i = 0; i < 63; ++i) FlushScope::defer(std::make_shared<Recorder>(log, "x"));
+  FlushScope::flush_if_many();
+  EXPECT_TRUE(log.empty());
+  FlushScope::defer(std::make_shared<Recorder>(log, "x"));
+  FlushScope::flush_if_many();
+  EXPECT_EQ(log.size(), 64u);
+  EXPECT_TRUE(FlushScope::open_here()) << "the scope stays open";
+  FlushScope::defer(std::make_shared<Recorder>(log, "after"));
+  FlushScope::flush_if_many();
+  EXPECT_EQ(log.size(), 64u);
+}
+
+TEST(FlushScope, ScopesAreOfTheirOwnThread) {
+  std::vector<std::string> log;
+  FlushScope scope;
+  bool open_elsewhere = true;
+  std::thread([&] { open_elsewhere = FlushScope::open_here(); }).join();
+  EXPECT_FALSE(open_elsewhere);
+}
+
+}  // namespace
+}  // namespace tr
