@@ -3,8 +3,9 @@
 # creates users, rooms and tokens through the API and prints the tables; the
 # connections are held by load generators on the same machine as the server —
 # they share its cores:
-#   fanout, throughput  tr_wsload, a C++ client on Boost.Beast (bench/wsload/,
-#                       built with the release preset), so that reading 50,000
+#   fanout, throughput  tr_wsload, a C++ client (bench/wsload/, built with the
+#                       release preset; Beast for senders, bare sockets and epoll
+#                       for the fan-out's subscribers), so that reading 50,000
 #                       frames/s does not starve the server; `BENCH_ARGS="--client node"`
 #                       runs them in Node instead, as before, for comparison
 #   idle, catchup       Node processes with npm `ws` (bench/ws/worker.mjs)

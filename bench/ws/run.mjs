@@ -15,9 +15,12 @@
 //   --client cpp (default)  fanout and throughput run in tr_wsload, the C++
 //       client of bench/wsload (build/release/bench/wsload/tr_wsload, or
 //       TR_WSLOAD_BINARY): the sender in one process, the subscribers split
-//       over --cppProcs processes; the throughput senders over --cppTpProcs.
-//       It takes about half the CPU of the Node workers (full fan-out,
-//       50,000 frames/s: 0.46 core against 0.90), CPU the server gets back.
+//       over --cppProcs processes (default 1); the throughput senders over
+//       --cppTpProcs. Its subscribers read bare sockets through one epoll set:
+//       about 0.4 core for the full fan-out (50,000 frames/s), where Node's
+//       workers took 0.9 and Beast's reads 0.5 — CPU the server gets back.
+//       One receiving process keeps up; a second one only adds a runnable
+//       process that competes with the server for the two cores.
 //   --client node           fanout and throughput in Node (worker.mjs, npm ws)
 //       as before, over --procs processes — kept for comparison.
 // idle and catchup always run in the Node workers.
@@ -30,8 +33,8 @@ import { fileURLToPath } from 'node:url';
 import { api, must, pool, procStats, cpuPercent, sortedCopy, percentile, histogramPercentile, fmt, table, sleep } from './lib.mjs';
 
 const DEFAULTS = {
-  full: { connections: 10000, users: 200, rooms: 100, subscribers: 500, rate: 100, seconds: 30, senders: 50, tpRooms: 10, window: 8, tpSeconds: 10, clients: 1000, missed: 50, cuRooms: 20, cuUsers: 100, procs: 4, cppProcs: 2, cppTpProcs: 2, settle: 5, idleSeconds: 10 },
-  quick: { connections: 1000, users: 20, rooms: 10, subscribers: 100, rate: 100, seconds: 5, senders: 10, tpRooms: 2, window: 8, tpSeconds: 3, clients: 100, missed: 50, cuRooms: 4, cuUsers: 10, procs: 2, cppProcs: 2, cppTpProcs: 2, settle: 2, idleSeconds: 3 },
+  full: { connections: 10000, users: 200, rooms: 100, subscribers: 500, rate: 100, seconds: 30, senders: 50, tpRooms: 10, window: 8, tpSeconds: 10, clients: 1000, missed: 50, cuRooms: 20, cuUsers: 100, procs: 4, cppProcs: 1, cppTpProcs: 2, settle: 5, idleSeconds: 10 },
+  quick: { connections: 1000, users: 20, rooms: 10, subscribers: 100, rate: 100, seconds: 5, senders: 10, tpRooms: 2, window: 8, tpSeconds: 3, clients: 100, missed: 50, cuRooms: 4, cuUsers: 10, procs: 2, cppProcs: 1, cppTpProcs: 2, settle: 2, idleSeconds: 3 },
 };
 
 function parseArgs(argv) {

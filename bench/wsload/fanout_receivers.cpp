@@ -4,6 +4,8 @@
 #include "helpers.hpp"
 #include "monotonic.hpp"
 
+#include <boost/asio/post.hpp>
+
 #include <cstdio>
 
 namespace wsload {
@@ -21,22 +23,21 @@ FanoutReceivers::FanoutReceivers(const Context& context)
 }
 
 void FanoutReceivers::open(std::function<void(double)> ready) {
-  OpenOptions options{c_.job.concurrency, c_.job.spread, c_.job.connect_timeout, true};
-  opener_ = open_all(
-      c_.io, c_.server, c_.job.subscribers, options,
-      [this](std::size_t k, std::string_view text) { delivery(k, text); },
-      [this](std::size_t k, int code, const std::string& reason) { closed(k, code, reason); },
-      [self = shared_from_this(), ready = std::move(ready)](OpenOutcome outcome) {
-        if (outcome.failed > 0) {
-          std::string message = std::to_string(outcome.failed) + " of " +
-                                std::to_string(outcome.conns.size()) +
-                                " subscribers failed to open:";
-          for (const std::string& e : outcome.errors) message += "\n  " + e;
-          fatal(message);
-        }
-        self->conns_ = std::move(outcome.conns);
-        ready(outcome.ms);
-      });
+  conns_ = std::make_unique<RawSubscribers>(
+      c_.io, [this](std::size_t k, std::string_view text) { delivery(k, text); },
+      [this](std::size_t k, int code, const std::string& reason) { closed(k, code, reason); });
+  const RawSubscribers::Opened opened =
+      conns_->open(c_.server, c_.job.subscribers, c_.job.spread, c_.job.connect_timeout);
+  if (opened.failed > 0) {
+    std::string message = std::to_string(opened.failed) + " of " +
+                          std::to_string(subs_.size()) + " subscribers failed to open:";
+    for (const std::string& e : opened.errors) message += "\n  " + e;
+    fatal(message);
+  }
+  conns_->start();
+  boost::asio::post(c_.io, [self = shared_from_this(), ready = std::move(ready), ms = opened.ms] {
+    ready(ms);
+  });
 }
 
 void FanoutReceivers::delivery(std::size_t k, std::string_view text) {
@@ -126,7 +127,7 @@ void FanoutReceivers::report() {
     }
     closed += s.closed;
   }
-  for (auto& conn : conns_) conn->drop();
+  conns_->drop_all();
   auto done = std::move(done_);
   done({{"event", "result"}, {"subscribers", subs_.size()}, {"distinct", distinct},
         {"duplicated", duplicated}, {"lost", lost}, {"closed", closed},

@@ -6,8 +6,8 @@
 
 #include "frame.hpp"
 #include "latency.hpp"
+#include "raw_subscribers.hpp"
 #include "scenario.hpp"
-#include "ws_connection.hpp"
 
 #include <boost/asio/steady_timer.hpp>
 #include <boost/json/object.hpp>
@@ -26,8 +26,8 @@ class FanoutReceivers : public std::enable_shared_from_this<FanoutReceivers> {
  public:
   explicit FanoutReceivers(const Context& context);
 
-  // Opens and subscribes job.subscribers (a failure is fatal), then calls
-  // ready with the time that took in ms.
+  // Opens and subscribes job.subscribers on bare sockets (a failure is
+  // fatal), then calls ready with the time that took in ms.
   void open(std::function<void(double ms)> ready);
 
   // Waits (up to job.drain) until every open subscriber has every acked
@@ -51,8 +51,7 @@ class FanoutReceivers : public std::enable_shared_from_this<FanoutReceivers> {
 
   Context c_;
   std::vector<Subscriber> subs_;
-  std::vector<std::shared_ptr<WsConnection>> conns_;
-  std::shared_ptr<void> opener_;
+  std::unique_ptr<RawSubscribers> conns_;
   FrameReader reader_;
   LatencyRecorder latencies_;
   boost::asio::steady_timer drain_timer_;

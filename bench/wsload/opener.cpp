@@ -2,13 +2,13 @@
 #include "opener.hpp"
 
 #include "frame.hpp"
+#include "helpers.hpp"
 #include "monotonic.hpp"
 
 #include <boost/asio/steady_timer.hpp>
 #include <boost/json/serialize.hpp>
 #include <boost/json/string.hpp>
 
-#include <cctype>
 #include <cstdio>
 
 namespace wsload {
@@ -17,22 +17,6 @@ namespace asio = boost::asio;
 namespace json = boost::json;
 
 namespace {
-
-// Percent-encodes all but RFC 3986 unreserved characters.
-std::string url_encode(std::string_view s) {
-  std::string out;
-  for (const char c : s) {
-    const auto u = static_cast<unsigned char>(c);
-    if (std::isalnum(u) || c == '-' || c == '_' || c == '.' || c == '~') {
-      out += c;
-    } else {
-      char hex[4];
-      std::snprintf(hex, sizeof hex, "%%%02X", u);
-      out += hex;
-    }
-  }
-  return out;
-}
 
 class Opener : public std::enable_shared_from_this<Opener> {
  public:
