@@ -262,6 +262,10 @@ void write_batch(const Lease& lease, const std::vector<PostRequest*>& posts,
 
 }  // namespace
 
+namespace {
+constexpr std::size_t kMaxGivenByCommitter = 4;  // posts in a batch the committer answers itself
+}  // namespace
+
 SqlMessageStore::SqlMessageStore(Database& db, std::size_t max_batch)
     : db_(db),
       max_batch_(max_batch),
@@ -383,14 +387,17 @@ void SqlMessageStore::commit_batch(std::vector<Pending>& batch) {
   for (auto& item : batch) delivery.dones.push_back(std::move(item.done));
   {
     std::lock_guard lock(delivery_mu_);
-    if (!deliveries_.empty() || delivering_ || posts_waiting()) {
+    if (batch.size() > kMaxGivenByCommitter || !deliveries_.empty() || delivering_ ||
+        posts_waiting()) {
       deliveries_.push_back(std::move(delivery));
       delivery_cv_.notify_one();
       return;
     }
   }
-  // Nothing to write next and every earlier answer given: this thread gives
-  // these itself, in commit order still, and spares the wake-up of the other.
+  // A small batch, nothing to write next and every earlier answer given: this
+  // thread gives these itself, in commit order still, and spares the wake-up
+  // of the other. (A big batch's answers set off many new posts: the
+  // committer must be free to write them at once.)
   give(delivery);
 }
 

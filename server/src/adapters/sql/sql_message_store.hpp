@@ -5,10 +5,10 @@
 // one writes nothing; a database error retries each post alone). Every caller
 // learns its result only after COMMIT returned, i.e. once the batch is
 // durable, on a delivery thread that gives the answers batch after batch in
-// commit order while the committer writes the next batch (when no post waits
-// and no answers are still being given, the committer gives them itself,
-// sparing a thread wake-up on every quiet commit). Other calls run on
-// the calling thread. On SQLite, message search reads a MessageIndex that a
+// commit order while the committer writes the next batch (a batch of a few
+// posts, when no post waits and no answers are still being given, the
+// committer answers itself, sparing a thread wake-up on every quiet commit).
+// Other calls run on the calling thread. On SQLite, message search reads a MessageIndex that a
 // thread of its own keeps up to date (message_index.hpp). Thread-safe.
 
 #include <condition_variable>
