@@ -1,5 +1,6 @@
 #include "core/flush_scope.hpp"
 
+#include <atomic>
 #include <utility>
 #include <vector>
 
@@ -8,8 +9,11 @@ namespace {
 
 struct ThreadScopes {
   int depth = 0;
+  std::uint64_t id = 0;  // of the outermost scope open
   std::vector<std::shared_ptr<Flushable>> deferred;
 };
+
+std::atomic<std::uint64_t> next_id{1};
 
 thread_local ThreadScopes scopes;
 
@@ -18,23 +22,29 @@ constexpr std::size_t kFlushEvery = 64;  // see flush_if_many()
 // Runs the deferred flushes; what they set off on this thread is not deferred.
 void flush_deferred() {
   const int depth = std::exchange(scopes.depth, 0);
+  const std::uint64_t id = scopes.id;
   auto deferred = std::exchange(scopes.deferred, {});
   for (auto& target : deferred) target->flush();
   // Keep the vector's storage for the next scope on this thread.
   deferred.clear();
   if (scopes.deferred.empty()) scopes.deferred = std::move(deferred);
   scopes.depth = depth;
+  scopes.id = id;
 }
 
 }  // namespace
 
-FlushScope::FlushScope() { ++scopes.depth; }
-
-FlushScope::~FlushScope() {
-  if (--scopes.depth == 0) flush_deferred();
+FlushScope::FlushScope() {
+  if (scopes.depth++ == 0) scopes.id = next_id.fetch_add(1, std::memory_order_relaxed);
 }
 
-bool FlushScope::open_here() { return scopes.depth > 0; }
+FlushScope::~FlushScope() {
+  if (--scopes.depth > 0) return;
+  flush_deferred();
+  scopes.id = 0;
+}
+
+std::uint64_t FlushScope::current() { return scopes.depth > 0 ? scopes.id : 0; }
 
 bool FlushScope::defer(std::shared_ptr<Flushable> target) {
   if (scopes.depth == 0) return false;

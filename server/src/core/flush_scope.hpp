@@ -9,6 +9,7 @@
 // frame. Scopes nest (only the outermost flushes). Thread-local by nature:
 // neither copyable nor movable.
 
+#include <cstdint>
 #include <memory>
 
 namespace tr {
@@ -16,7 +17,8 @@ namespace tr {
 class Flushable {
  public:
   virtual ~Flushable() = default;
-  // Runs on the thread that closed the scope; handles its own failures.
+  // Runs on the scope's thread (when it closes, or in flush_if_many());
+  // handles its own failures.
   virtual void flush() noexcept = 0;
 };
 
@@ -27,8 +29,9 @@ class FlushScope {
   FlushScope(const FlushScope&) = delete;
   FlushScope& operator=(const FlushScope&) = delete;
 
-  // Whether a scope is open on the calling thread.
-  static bool open_here();
+  // The outermost scope open on the calling thread, as a number no other
+  // scope (on any thread) has had; 0 when none is open.
+  static std::uint64_t current();
   // Keeps `target` for the flush of the scope open on the calling thread;
   // false (nothing kept) when none is open.
   static bool defer(std::shared_ptr<Flushable> target);

@@ -26,6 +26,7 @@ std::atomic<std::uint64_t> next_connection_id{1};
 constexpr std::int64_t kCloseHandshakeMs = 5000;  // then the socket is cut
 constexpr std::size_t kReadBufferBytes = 16 * 1024;
 constexpr std::size_t kMaxFramesPerWrite = 64;
+constexpr std::size_t kMaxDeferredBytes = 64 * 1024;  // queued while a FlushScope is open
 constexpr int kMaxWritesInARow = 16;  // written at once before one waits on the executor
 constexpr const char* kAuthFirst = "authenticate first: {\"type\":\"auth\",\"token\":...}";
 
@@ -110,6 +111,7 @@ void WsConnection::tick(std::int64_t now_ms) {
 // ---- the hub's side ----------------------------------------------------------
 
 void WsConnection::send(realtime::Frame frame, bool ephemeral) {
+  bool may_wait_for_scope = false;
   {
     std::lock_guard lock(mu_);
     if (closing_) return;
@@ -127,37 +129,62 @@ void WsConnection::send(realtime::Frame frame, bool ephemeral) {
       bytes_ += frame->size();
       frames_++;
       queue_.push_back(std::move(frame));
+      // A big batch must not pile up in the queue until its scope ends (a
+      // fast client would be closed as too slow): past this, the writer
+      // takes it now.
+      may_wait_for_scope = frames_ < kMaxFramesPerWrite && bytes_ < kMaxDeferredBytes;
     }
   }
-  if (FlushScope::open_here()) {
-    if (!flush_deferred_.exchange(true)) FlushScope::defer(shared_from_this());
-    return;
+  if (const std::uint64_t scope = FlushScope::current(); scope != 0 && may_wait_for_scope) {
+    std::uint64_t deferred_in = 0;
+    if (deferred_in_.compare_exchange_strong(deferred_in, scope)) {
+      try {
+        FlushScope::defer(shared_from_this());
+        return;
+      } catch (...) {
+        deferred_in_ = 0;  // not deferred after all: woken below
+      }
+    } else if (deferred_in == scope) {
+      return;  // already deferred in this scope
+    }
+    // Deferred in another thread's scope: this frame does not wait for it.
   }
   wake();
 }
 
 void WsConnection::flush() noexcept {
-  flush_deferred_ = false;  // first: a frame queued from now on defers again
-  std::function<void()> drained;
-  {
+  deferred_in_ = 0;  // first: a frame queued from now on defers again
+  try {
+    std::function<void()> drained;
+    {
+      std::lock_guard lock(mu_);
+      if (queue_.empty() && !pong_due_ && !ping_due_ && !closing_) return;
+      if (pong_due_ || ping_due_ || closing_) {
+        // Left to the writer on the executor (woken below if idle).
+      } else if (!writer_idle_.exchange(false)) {
+        return;  // busy: the writer takes the queue when its write is done
+      } else if (!write_queue_now_locked()) {
+        // The rest goes on on the executor; the writer stays claimed.
+        asio::post(socket_.get_executor(), [self = shared_from_this()] { self->pump(); });
+        return;
+      } else {
+        writer_idle_ = true;
+        if (on_drained_ && drained_locked()) drained = std::move(on_drained_);
+        if (!drained) return;
+      }
+    }
+    if (drained) return drained();
+    wake();
+  } catch (const std::exception& e) {
+    // Out of memory, most likely, and the writer may be left claimed: the
+    // connection is given up; tick() cuts it within kCloseHandshakeMs.
+    spdlog::error("websocket connection {}: flush failed: {}", info_.connection_id, e.what());
     std::lock_guard lock(mu_);
-    if (queue_.empty() && !pong_due_ && !ping_due_ && !closing_) return;
-    if (pong_due_ || ping_due_ || closing_) {
-      // Left to the writer on the executor (woken below if idle).
-    } else if (!writer_idle_.exchange(false)) {
-      return;  // busy: the writer takes the queue when its write is done
-    } else if (!write_queue_now_locked()) {
-      // The rest goes on on the executor; the writer stays claimed.
-      asio::post(socket_.get_executor(), [self = shared_from_this()] { self->pump(); });
-      return;
-    } else {
-      writer_idle_ = true;
-      if (on_drained_ && drained_locked()) drained = std::move(on_drained_);
-      if (!drained) return;
+    if (!closing_) {
+      closing_ = true;
+      closing_since_ms_ = steady_ms();
     }
   }
-  if (drained) return drained();
-  wake();
 }
 
 // Under mu_, with the writer claimed, on any thread: finish() closes the
@@ -407,9 +434,9 @@ void WsConnection::wake() {
   asio::post(socket_.get_executor(), [self = shared_from_this()] { self->pump(); });
 }
 
-// On the executor: gathers what is due (a pong, a ping, queued frames, then
-// the close frame once the queue is empty or given up) and writes it, or goes
-// idle.
+// On the executor: gathers what is due (the rest of a frame a flush() left
+// half written, a pong, a ping, queued frames, then the close frame once the
+// queue is empty or given up) and writes it, or goes idle.
 void WsConnection::pump() {
   if (finished_ || close_sent_) return;
   bool close_now = false;

@@ -10,7 +10,9 @@
 //    handlers with one gathered write in flight (many frames per system call,
 //    each shared payload written as is, after a header of its own). Frames
 //    sent inside a FlushScope (a thread delivering a batch of events) are
-//    written by that thread when it flushes, if the writer is idle: one
+//    written by that thread when it flushes (unless 64 frames or 64 KiB are
+//    queued, or another thread's scope holds the connection: then the
+//    writer is woken at once), if the writer is idle: one
 //    non-blocking write of the queue, made under mu_ (so the socket cannot
 //    close meanwhile) and without waking an I/O thread; what the socket does
 //    not take, even half a frame, goes on through the executor;
@@ -95,7 +97,8 @@ class WsConnection final : public realtime::Connection,
   void verify(std::string token, bool from_query);
   void verified(Result<AuthContext> result, bool from_query);
 
-  // Writing (executor only, except wake()).
+  // Writing (executor only, except wake(), and write_queue_now_locked() from
+  // flush() on any thread).
   void wake();
   void pump();
   void write_batch();
@@ -136,7 +139,7 @@ class WsConnection final : public realtime::Connection,
   std::atomic<bool> authenticated_{false};
   std::atomic<bool> finished_{false};
   std::atomic<bool> writer_idle_{false};  // no write in flight and no pump posted
-  std::atomic<bool> flush_deferred_{false};  // in the calling thread's FlushScope
+  std::atomic<std::uint64_t> deferred_in_{0};  // the FlushScope it waits in (0: none)
   std::atomic<std::int64_t> last_read_ms_;
   std::atomic<std::int64_t> closing_since_ms_{0};  // set with closing_; 0 while open
   std::atomic<bool> ping_outstanding_{false};

@@ -294,8 +294,9 @@ SqlMessageStore::~SqlMessageStore() {
   deliverer_.join();  // after every answer queued so far has been given
 }
 
-// Gives each batch's answers, in commit order, on a thread of its own, so the
-// committer starts the next batch while this one's acks and events go out.
+// Gives each batch's answers (but the small ones the committer gives itself),
+// in commit order, on a thread of its own, so the committer starts the next
+// batch while this one's acks and events go out.
 void SqlMessageStore::run_deliverer() {
   std::unique_lock lock(delivery_mu_);
   for (;;) {

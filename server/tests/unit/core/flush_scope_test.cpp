@@ -24,7 +24,7 @@ struct Recorder final : Flushable {
 
 TEST(FlushScope, WithoutAScopeNothingIsDeferred) {
   std::vector<std::string> log;
-  EXPECT_FALSE(FlushScope::open_here());
+  EXPECT_EQ(FlushScope::current(), 0u);
   EXPECT_FALSE(FlushScope::defer(std::make_shared<Recorder>(log, "a")));
   EXPECT_TRUE(log.empty());
 }
@@ -42,7 +42,7 @@ TEST(FlushScope, TheOutermostScopeFlushesInTheOrderDeferred) {
     EXPECT_TRUE(FlushScope::defer(std::make_shared<Recorder>(log, "c")));
   }
   EXPECT_EQ(log, (std::vector<std::string>{"a", "b", "c"}));
-  EXPECT_FALSE(FlushScope::open_here());
+  EXPECT_EQ(FlushScope::current(), 0u);
 }
 
 TEST(FlushScope, WhatAFlushSetsOffIsNotDeferredAgain) {
@@ -50,7 +50,7 @@ TEST(FlushScope, WhatAFlushSetsOffIsNotDeferredAgain) {
   auto first = std::make_shared<Recorder>(log, "first");
   bool deferred_during_flush = true;
   first->on_flush = [&] {
-    EXPECT_FALSE(FlushScope::open_here());
+    EXPECT_EQ(FlushScope::current(), 0u);
     deferred_during_flush = FlushScope::defer(std::make_shared<Recorder>(log, "late"));
   };
   {
@@ -76,18 +76,39 @@ TEST(FlushScope, FlushIfManyFlushesEarlyOnlyPastItsThreshold) {
   FlushScope::defer(std::make_shared<Recorder>(log, "x"));
   FlushScope::flush_if_many();
   EXPECT_EQ(log.size(), 64u);
-  EXPECT_TRUE(FlushScope::open_here()) << "the scope stays open";
+  EXPECT_NE(FlushScope::current(), 0u) << "the scope stays open";
   FlushScope::defer(std::make_shared<Recorder>(log, "after"));
   FlushScope::flush_if_many();
   EXPECT_EQ(log.size(), 64u);
 }
 
+TEST(FlushScope, EachOutermostScopeHasANumberOfItsOwn) {
+  std::uint64_t first = 0;
+  {
+    FlushScope outer;
+    first = FlushScope::current();
+    EXPECT_NE(first, 0u);
+    FlushScope inner;
+    EXPECT_EQ(FlushScope::current(), first) << "a nested scope is part of the outer one";
+  }
+  FlushScope again;
+  EXPECT_NE(FlushScope::current(), 0u);
+  EXPECT_NE(FlushScope::current(), first);
+  std::uint64_t other_thread = 0;
+  std::thread([&] {
+    FlushScope theirs;
+    other_thread = FlushScope::current();
+  }).join();
+  EXPECT_NE(other_thread, 0u);
+  EXPECT_NE(other_thread, FlushScope::current());
+}
+
 TEST(FlushScope, ScopesAreOfTheirOwnThread) {
   std::vector<std::string> log;
   FlushScope scope;
-  bool open_elsewhere = true;
-  std::thread([&] { open_elsewhere = FlushScope::open_here(); }).join();
-  EXPECT_FALSE(open_elsewhere);
+  std::uint64_t elsewhere = 1;
+  std::thread([&] { elsewhere = FlushScope::current(); }).join();
+  EXPECT_EQ(elsewhere, 0u);
 }
 
 }  // namespace
