@@ -21,7 +21,8 @@
 //  - keepalive: tick() from WsKeepalive, once a second.
 // Socket work runs on the socket's executor (a strand), but for that
 // flush; send(), close(), congested(), when_drained(), flush() and tick()
-// may be called from any thread.
+// may be called from any thread. ws_connection.cpp holds the lifecycle and
+// the reading half, ws_connection_writing.cpp the writing half.
 
 #include <boost/asio/ip/tcp.hpp>
 
