@@ -12,10 +12,13 @@ constexpr std::size_t kMaxControlPayload = 125;
 
 bool is_control(std::uint8_t opcode) { return (opcode & 0x8) != 0; }
 
-// Close codes a client may send (RFC 6455 section 7.4).
+// Close codes a client may send: those RFC 6455 section 7.4 and the IANA
+// registry define (1000-1003, 1007-1014; 1004 is reserved, and 1005, 1006
+// and 1015 only ever stand for a missing code), and the ranges left to
+// libraries and applications (3000-4999).
 bool valid_close_code(std::uint16_t code) {
   if (code >= 3000 && code <= 4999) return true;
-  return (code >= 1000 && code <= 1003) || (code >= 1007 && code <= 1011);
+  return (code >= 1000 && code <= 1003) || (code >= 1007 && code <= 1014);
 }
 
 }  // namespace

@@ -12,6 +12,7 @@ import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { randomUUID, randomBytes } from 'node:crypto';
+import { connect as tcpConnect } from 'node:net';
 import { startServer, api, expectProblem } from './harness.mjs';
 import { WsClient } from './ws-client.mjs';
 
@@ -44,6 +45,39 @@ function assertConsecutive(seqs, from, to, what) {
   const expected = [];
   for (let s = from; s <= to; s++) expected.push(s);
   assert.deepEqual(seqs, expected, `${what}: expected seqs ${from}..${to} once each, in order`);
+}
+
+// A WebSocket upgraded by hand on a bare TCP socket, for what the ws package
+// will not do (such as never answering a close). Resolves with the socket
+// and the bytes that followed the 101 response.
+function rawWebSocket(base, token) {
+  const url = new URL(base);
+  return new Promise((resolve, reject) => {
+    const socket = tcpConnect(Number(url.port), url.hostname);
+    let head = Buffer.alloc(0);
+    const onData = (chunk) => {
+      head = Buffer.concat([head, chunk]);
+      const end = head.indexOf('\r\n\r\n');
+      if (end < 0) return;
+      socket.off('data', onData);
+      const status = head.subarray(0, head.indexOf('\r\n')).toString();
+      if (!status.startsWith('HTTP/1.1 101')) return reject(new Error(`upgrade refused: ${status}`));
+      resolve({ socket, rest: head.subarray(end + 4) });
+    };
+    socket.on('data', onData);
+    socket.once('error', reject);
+    socket.once('connect', () => socket.write(
+      `GET /ws?token=${encodeURIComponent(token)} HTTP/1.1\r\nHost: ${url.host}\r\n` +
+      'Upgrade: websocket\r\nConnection: Upgrade\r\nSec-WebSocket-Key: dGhlIHNhbXBsZSBub25jZQ==\r\n' +
+      'Sec-WebSocket-Version: 13\r\n\r\n'));
+  });
+}
+
+// A masked client frame (payload under 126 bytes).
+function clientFrame(firstByte, payload) {
+  const key = randomBytes(4);
+  const masked = Buffer.from(payload).map((b, i) => b ^ key[i & 3]);
+  return Buffer.concat([Buffer.from([firstByte, 0x80 | masked.length]), key, masked]);
 }
 
 // A server with an admin token and helpers for users, rooms and connections.
@@ -684,6 +718,42 @@ describe('realtime over WebSocket', () => {
     await a.ping();
     a.send(Buffer.from(JSON.stringify({ type: 'ping' })), { binary: true });
     assert.equal((await a.waitClose()).code, 1003);
+  });
+
+  test('a protocol failure ends the connection after its close frame; a client that never answers a normal close is cut off', { timeout: 60000 }, async () => {
+    // Reads every byte the server sends until it ends the connection; the
+    // client itself never sends a close frame.
+    const watch = (socket, rest) => {
+      let received = rest;
+      socket.on('data', (chunk) => { received = Buffer.concat([received, chunk]); });
+      socket.on('error', () => {}); // a reset is as good as a FIN here
+      return new Promise((resolve) => socket.once('close', () => resolve(received)));
+    };
+    // The server's close code (frames before the close, such as a ping, are skipped).
+    const closeCode = (bytes) => {
+      let at = 0;
+      while (at + 2 <= bytes.length && bytes[at] !== 0x88) at += 2 + (bytes[at + 1] & 0x7f);
+      assert.equal(bytes[at], 0x88, `no close frame in ${bytes.toString('hex')}`);
+      return bytes.readUInt16BE(at + 2);
+    };
+
+    // Failing the connection (RFC 6455 7.1.7): the close frame, then the TCP
+    // connection ends without waiting for an answer.
+    const failing = await rawWebSocket(fx.base, p.alice.token);
+    const failed = watch(failing.socket, failing.rest);
+    failing.socket.write(clientFrame(0x82, 'binary'));
+    assert.equal(closeCode(await failed), 1003);
+
+    // A normal close (here: the session logged out) waits for the client's
+    // close frame; one that never comes does not keep the socket open.
+    const { quiet } = await fx.people('quiet');
+    const silent = await rawWebSocket(fx.base, quiet.token);
+    const cut = watch(silent.socket, silent.rest);
+    silent.socket.write(clientFrame(0x81, JSON.stringify({ type: 'ping' })));
+    await waitUntil(() => silent.socket.bytesRead > 0, 15000, 'the pong');
+    const out = await api(fx.base, 'POST', '/api/auth/logout', { token: quiet.token });
+    assert.equal(out.status, 204);
+    assert.equal(closeCode(await cut), 4401);
   });
 
   test('a text frame over 64 KiB closes the connection with 1009', async () => {

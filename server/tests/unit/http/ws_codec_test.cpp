@@ -77,6 +77,24 @@ TEST(WsCodec, FragmentsAreJoinedAndControlFramesMayComeBetween) {
   EXPECT_EQ(events[1].payload, "沖壓機");  // a character split across fragments is fine
 }
 
+TEST(WsCodec, Utf8IsCheckedOnTheWholeMessageNotEachFragment) {
+  // 😀 (F0 9F 98 80) split inside the character: valid once joined.
+  const std::string face = "\xF0\x9F\x98\x80";
+  auto joined = parse(client_frame(0x01, "a" + face.substr(0, 1)) +
+                      client_frame(0x00, face.substr(1, 2)) + client_frame(0x80, face.substr(3)));
+  ASSERT_EQ(joined.size(), 1u);
+  EXPECT_EQ(joined[0].kind, Event::Kind::kText);
+  EXPECT_EQ(joined[0].payload, "a" + face);
+  // Each fragment on its own looks fine, but together they are not UTF-8: a
+  // lead byte followed by another lead byte, and a sequence left unfinished.
+  expect_fail(parse(client_frame(0x01, "ok \xE6") + client_frame(0x80, "\xE6\xB2\x96")),
+              kCloseInvalidPayload);
+  expect_fail(parse(client_frame(0x01, "ok") + client_frame(0x80, "\xE6\xB2")),
+              kCloseInvalidPayload);
+  // An overlong encoding split across fragments.
+  expect_fail(parse(client_frame(0x01, "\xC0") + client_frame(0x80, "\xAF")), kCloseInvalidPayload);
+}
+
 TEST(WsCodec, PongsAndCloseWithCodeAndReason) {
   auto events = parse(client_frame(0x8A, "") + client_frame(0x88, std::string("\x03\xe8") + "bye") +
                       text("after close"));
@@ -88,6 +106,26 @@ TEST(WsCodec, PongsAndCloseWithCodeAndReason) {
   auto bare = parse(client_frame(0x88, ""));
   ASSERT_EQ(bare.size(), 1u);
   EXPECT_EQ(bare[0].code, kCloseNoStatus);
+}
+
+// A close frame from the client carrying `code`.
+std::string close_frame(std::uint16_t code) {
+  const char bytes[2] = {static_cast<char>(code >> 8), static_cast<char>(code & 0xFF)};
+  return client_frame(0x88, std::string_view(bytes, 2));
+}
+
+TEST(WsCodec, CloseCodesTheRfcAndRegistryAllow) {
+  for (std::uint16_t code : {1000, 1001, 1002, 1003, 1007, 1008, 1009, 1010, 1011, 1012, 1013,
+                             1014, 3000, 3999, 4000, 4999}) {
+    auto events = parse(close_frame(code));
+    ASSERT_EQ(events.size(), 1u) << code;
+    EXPECT_EQ(events[0].kind, Event::Kind::kClose) << code;
+    EXPECT_EQ(events[0].code, code);
+  }
+  // Reserved, never sent (1005, 1006, 1015 mean "no code"), unassigned, or out of range.
+  for (std::uint16_t code : {0, 999, 1004, 1005, 1006, 1015, 1016, 1100, 2000, 2999, 5000, 65535}) {
+    expect_fail(parse(close_frame(code)), kCloseProtocolError);
+  }
 }
 
 TEST(WsCodec, ProtocolErrorsAre1002) {
