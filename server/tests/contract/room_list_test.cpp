@@ -168,7 +168,9 @@ TEST_P(RoomListContract, SearchPagesAgreeWhicheverPlanIsUsed) {
            .value()
            .items) {
     unread[v.room.room_id] = v.unread_count;
-    if (db_) EXPECT_EQ(v.unread_count, 1);  // the fake keeps no messages to count
+    if (db_) {
+      EXPECT_EQ(v.unread_count, 1);  // the fake keeps no messages to count
+    }
   }
   auto titles = [&](const std::string& text, RoomSort sort, int limit, int offset) {
     RoomQuery q{.viewer_id = editor_.user_id,

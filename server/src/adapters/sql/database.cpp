@@ -5,6 +5,7 @@
 
 #include <boost/url/parse.hpp>
 
+#include "adapters/sql/busy_wait.hpp"
 #include "adapters/sql/search_text.hpp"
 #include "adapters/sql/wal_write_gathering.hpp"
 #include "core/thread_name.hpp"
@@ -38,12 +39,12 @@ void configure_sqlite(soci::session& s) {
   s << "PRAGMA journal_mode = WAL";
   s << "PRAGMA synchronous = FULL";  // an acknowledged write survives power loss
   s << "PRAGMA foreign_keys = ON";
-  s << "PRAGMA busy_timeout = 10000";
   s << "PRAGMA temp_store = MEMORY";
   s << "PRAGMA mmap_size = 268435456";  // reads straight from the page cache
   s << "PRAGMA wal_autocheckpoint = 0";  // Database::run_checkpoints does it
   auto* backend = static_cast<soci::sqlite3_session_backend*>(s.get_backend());
   register_search_grams(backend->conn_);  // used by the search triggers
+  wait_briefly_when_busy(backend->conn_);
 }
 
 // libpq keyword/value conninfo from a postgresql:// URL (SOCI mangles URIs).
@@ -120,26 +121,44 @@ Database::~Database() {
 
 // Copies the WAL back into the database file a few times a second (PASSIVE:
 // never waits for readers or writers), so commits stay short, and restarts it
-// from its beginning when it has grown past wal_limit_; SQLite itself
-// checkpoints once more (and removes the file) when the last connection
-// closes.
+// from its beginning when the part in use has grown past wal_limit_; SQLite
+// itself checkpoints once more (and removes the file) when the last
+// connection closes.
 void Database::run_checkpoints() {
   constexpr auto kInterval = std::chrono::milliseconds(250);
+  constexpr long long kFrameHeaderBytes = 24;
+  long long frame_bytes = 0;
+  int frames_at_restart = -1;
   std::unique_lock lock(checkpoint_mu_);
   while (!checkpoint_cv_.wait_for(lock, kInterval, [this] { return stopping_; })) {
     lock.unlock();
     try {
       auto lease = acquire();
-      *lease << "PRAGMA wal_checkpoint(PASSIVE)";
-      std::error_code ec;
-      const auto wal_size = std::filesystem::file_size(sqlite_path_ + "-wal", ec);
-      if (!ec && wal_size > wal_limit_) {
+      if (frame_bytes == 0) {
+        long long page_size = 0;
+        *lease << "PRAGMA page_size", soci::into(page_size);
+        frame_bytes = page_size + kFrameHeaderBytes;
+      }
+      // The frames written since the WAL last started over, not the file's
+      // length: the file keeps its length after a restart, and a restart on
+      // every round (each one holding writers back) is what that length
+      // alone would ask for once it had passed the limit.
+      int busy = 0, frames = 0, copied = 0;
+      *lease << "PRAGMA wal_checkpoint(PASSIVE)", soci::into(busy), soci::into(frames),
+          soci::into(copied);
+      // After a restart the count stays until the next commit starts the
+      // WAL over: the same count again means nothing was written since.
+      if (static_cast<std::uintmax_t>(frames) * static_cast<std::uintmax_t>(frame_bytes) >
+              wal_limit_ &&
+          frames != frames_at_restart) {
         // Waits for the writer of the moment, then holds writers back while
         // it copies what PASSIVE rounds left (little); the next commit
         // writes from the start of the file again. (TRUNCATE emptied the
         // file instead: every later commit grew it anew, and writers waited
         // longer.)
         *lease << "PRAGMA wal_checkpoint(RESTART)";
+        frames_at_restart = frames;
+        wal_restarts_++;
       }
     } catch (const std::exception&) {
       // Busy or failing: the next round tries again; the WAL only grows meanwhile.

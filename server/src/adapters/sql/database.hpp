@@ -1,6 +1,6 @@
 #pragma once
 // Database: a pool of SOCI sessions to SQLite or PostgreSQL, chosen by URL.
-//   sqlite:///abs/path.db   sqlite://relative/path.db   (WAL, foreign keys, busy timeout;
+//   sqlite:///abs/path.db   sqlite://relative/path.db   (WAL, foreign keys, a short busy wait;
 //                           the WAL is checkpointed by a thread of its own, not by
 //                           whichever writer happens to cross the threshold)
 //   postgresql://user:pass@host:port/dbname            (any libpq URI)
@@ -73,13 +73,16 @@ class Database {
   // SQLite: the database file's path (empty on PostgreSQL).
   const std::string& sqlite_path() const { return sqlite_path_; }
 
-  // SQLite: a WAL file longer than this is copied back by a blocking
-  // checkpoint, after which commits write it again from its start. Under a
-  // steady stream of commits the background PASSIVE checkpoints never reach
-  // the end of the WAL, which would otherwise grow without bound. The file
-  // keeps its length: commits overwrite blocks it already has instead of
-  // growing it, which syncs faster. Default 64 MiB.
+  // SQLite: once the WAL holds more than this since it last started over,
+  // it is copied back by a blocking checkpoint, after which commits write it
+  // again from its start. Under a steady stream of commits the background
+  // PASSIVE checkpoints never reach the end of the WAL, which would
+  // otherwise grow without bound. The file keeps its length: commits
+  // overwrite blocks it already has instead of growing it, which syncs
+  // faster. Default 64 MiB.
   void set_wal_limit(std::uintmax_t bytes) { wal_limit_ = bytes; }
+  // How many times that blocking checkpoint has run.
+  std::uint64_t wal_restarts() const { return wal_restarts_.load(); }
 
   // Borrows a session, waiting for a free one.
   Lease acquire();
@@ -101,6 +104,7 @@ class Database {
   Dialect dialect_;
   std::string sqlite_path_;
   std::atomic<std::uintmax_t> wal_limit_{64u << 20};
+  std::atomic<std::uint64_t> wal_restarts_{0};
   std::size_t size_;
   std::unique_ptr<soci::connection_pool> pool_;
   std::vector<std::unique_ptr<StatementCache>> caches_;  // by slot; destroyed before pool_

@@ -1,4 +1,5 @@
 #include "adapters/sql/message_index.hpp"
+#include "adapters/sql/busy_wait.hpp"
 #include "core/thread_name.hpp"
 
 #include <soci/soci.h>
@@ -6,6 +7,7 @@
 #include <spdlog/spdlog.h>
 
 #include <chrono>
+#include <optional>
 #include <stdexcept>
 
 namespace tr::sql {
@@ -61,7 +63,7 @@ MessageIndex::MessageIndex(const std::string& main_path)
     soci::session& s = *session_;
     s << "PRAGMA journal_mode = WAL";
     s << "PRAGMA synchronous = NORMAL";  // derived data: rebuilt if ever lost
-    s << "PRAGMA busy_timeout = 10000";
+    wait_briefly_when_busy(static_cast<soci::sqlite3_session_backend*>(s.get_backend())->conn_);
     s << "ATTACH DATABASE " + quoted(main_path) + " AS msgs";
     s << "CREATE VIRTUAL TABLE IF NOT EXISTS message_index USING fts5 (content, "
          "tokenize = 'trigram')";
@@ -118,61 +120,78 @@ void MessageIndex::catch_up() {
 bool MessageIndex::index_some() {
   std::lock_guard guard(index_mu_);
   soci::session& s = *session_;
-  // A deferred transaction: it reads the main file at one snapshot and
-  // writes only the index file (BEGIN IMMEDIATE would lock both).
-  soci::transaction tx(s);
   const long long indexed_up_to = state(s, "messages");
   const long long reindexed_up_to = state(s, "reindex");
-  long long next = indexed_up_to;
 
-  // New messages.
+  // What to index, read from the main file in a snapshot of its own, held
+  // only while these rows are read: a reader of the main file holds back
+  // the checkpoint that restarts its WAL, and with it every writer.
+  struct Change {
+    long long rowid;
+    bool indexed_before;              // its old text comes out first
+    std::optional<std::string> text;  // the text to index; none for a deleted message
+  };
+  std::vector<Change> work;
+  long long next = indexed_up_to;
+  long long next_reindexed = reindexed_up_to;
   {
+    soci::transaction snapshot(s);
     long long rowid = 0;
     std::string type, content;
     int deleted = 0;
-    soci::statement st = (s.prepare << "SELECT rowid, type, deleted, content FROM msgs.messages "
-                                       "WHERE rowid > :h ORDER BY rowid LIMIT " +
-                                           std::to_string(kBatch),
-                          soci::use(indexed_up_to), soci::into(rowid), soci::into(type),
-                          soci::into(deleted), soci::into(content));
-    std::vector<std::pair<long long, std::string>> rows;
-    if (st.execute(true)) {
-      do {
-        next = rowid;
-        if (type != "system" && deleted == 0) rows.emplace_back(rowid, std::move(content));
-      } while (st.fetch());
+    // New messages.
+    {
+      soci::statement st = (s.prepare << "SELECT rowid, type, deleted, content FROM msgs.messages "
+                                         "WHERE rowid > :h ORDER BY rowid LIMIT " +
+                                             std::to_string(kBatch),
+                            soci::use(indexed_up_to), soci::into(rowid), soci::into(type),
+                            soci::into(deleted), soci::into(content));
+      if (st.execute(true)) {
+        do {
+          next = rowid;
+          if (type != "system" && deleted == 0) work.push_back({rowid, false, std::move(content)});
+        } while (st.fetch());
+      }
     }
-    for (auto& [id, text] : rows) {
-      s << "INSERT INTO message_index (rowid, content) VALUES (:r, :c)", soci::use(id),
-          soci::use(text);
-    }
-  }
-
-  // Messages whose text changed since they were indexed. One not indexed yet
-  // is skipped: it will be indexed with its text of then.
-  long long next_reindexed = reindexed_up_to;
-  {
-    long long queue_id = 0, rowid = 0;
-    soci::statement st =
-        (s.prepare << "SELECT queue_id, message_rowid FROM msgs.message_reindex_log WHERE "
-                      "queue_id > :q ORDER BY queue_id LIMIT " +
-                          std::to_string(kBatch),
-         soci::use(reindexed_up_to), soci::into(queue_id), soci::into(rowid));
+    // Messages whose text changed since they were indexed. One not indexed
+    // yet is skipped: it is indexed above, or later, with its text of then.
     std::vector<long long> redo;
-    if (st.execute(true)) {
-      do {
-        next_reindexed = queue_id;
-        if (rowid <= next) redo.push_back(rowid);
-      } while (st.fetch());
+    {
+      long long queue_id = 0;
+      soci::statement st =
+          (s.prepare << "SELECT queue_id, message_rowid FROM msgs.message_reindex_log WHERE "
+                        "queue_id > :q ORDER BY queue_id LIMIT " +
+                            std::to_string(kBatch),
+           soci::use(reindexed_up_to), soci::into(queue_id), soci::into(rowid));
+      if (st.execute(true)) {
+        do {
+          next_reindexed = queue_id;
+          if (rowid <= next) redo.push_back(rowid);
+        } while (st.fetch());
+      }
     }
     for (long long id : redo) {
-      s << "DELETE FROM message_index WHERE rowid = :r", soci::use(id);
-      s << "INSERT INTO message_index (rowid, content) SELECT rowid, content FROM msgs.messages "
-           "WHERE rowid = :r AND deleted = 0 AND type <> 'system'",
-          soci::use(id);
+      soci::indicator ind = soci::i_null;
+      s << "SELECT type, deleted, content FROM msgs.messages WHERE rowid = :r", soci::use(id),
+          soci::into(type), soci::into(deleted), soci::into(content, ind);
+      const bool indexed = ind == soci::i_ok && type != "system" && deleted == 0;
+      work.push_back({id, true, indexed ? std::optional<std::string>(content) : std::nullopt});
     }
+    snapshot.commit();
   }
   if (next == indexed_up_to && next_reindexed == reindexed_up_to) return false;
+
+  // The index file alone, with its high-water marks in the same transaction.
+  soci::transaction tx(s);
+  for (const Change& change : work) {
+    if (change.indexed_before) {
+      s << "DELETE FROM message_index WHERE rowid = :r", soci::use(change.rowid);
+    }
+    if (change.text) {
+      s << "INSERT INTO message_index (rowid, content) VALUES (:r, :c)", soci::use(change.rowid),
+          soci::use(*change.text);
+    }
+  }
   set_state(s, "messages", next);
   set_state(s, "reindex", next_reindexed);
   tx.commit();

@@ -12,6 +12,10 @@
 //    main.message_reindex_log by a trigger (migrations 008, 009), after the
 //    last log id indexed, kept in the same file and transaction; the log is
 //    cleared up to that id afterwards.
+// A round reads what it indexes from the main file in a short read
+// transaction, then writes the index file in a transaction of its own: a
+// reader of the main file holds back the checkpoint that restarts the main
+// WAL, and that checkpoint holds back every writer.
 // find() first indexes everything committed so far, so a search sees every
 // message acknowledged before it. The file is derived data: deleted, it is
 // rebuilt from the messages. Rowids of `messages` are stable because no row
