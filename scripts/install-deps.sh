@@ -12,7 +12,7 @@ packages=(
   libmagic-dev libspdlog-dev libcli11-dev libldap-dev
   # tests and benchmarks
   libgtest-dev libgmock-dev libbenchmark-dev
-  postgresql slapd ldap-utils wrk curl python3
+  postgresql slapd ldap-utils wrk curl python3 sqlite3
   samba samba-ad-dc samba-ad-provision winbind krb5-user
 )
 

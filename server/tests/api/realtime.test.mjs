@@ -13,6 +13,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { randomUUID, randomBytes } from 'node:crypto';
 import { connect as tcpConnect } from 'node:net';
+import { spawn } from 'node:child_process';
 import { startServer, api, expectProblem } from './harness.mjs';
 import { WsClient } from './ws-client.mjs';
 
@@ -71,6 +72,26 @@ function rawWebSocket(base, token) {
       'Upgrade: websocket\r\nConnection: Upgrade\r\nSec-WebSocket-Key: dGhlIHNhbXBsZSBub25jZQ==\r\n' +
       'Sec-WebSocket-Version: 13\r\n\r\n'));
   });
+}
+
+// Holds the SQLite write lock of the database file at `path` from another
+// process (the sqlite3 shell) until release() is awaited: the server's
+// committer waits, and the posts sent meanwhile gather into one batch.
+async function holdWriteLock(path) {
+  const shell = spawn('sqlite3', [path], { stdio: ['pipe', 'pipe', 'pipe'] });
+  let out = '';
+  shell.stdout.on('data', (d) => (out += d));
+  shell.stderr.on('data', (d) => (out += d));
+  const exited = new Promise((resolve) => shell.on('close', resolve));
+  shell.stdin.write(".timeout 10000\nBEGIN IMMEDIATE;\nSELECT 'locked';\n");
+  await waitUntil(() => out.includes('locked') || shell.exitCode !== null, 15000, 'the write lock');
+  assert.ok(out.includes('locked'), `sqlite3 could not take the write lock: ${out}`);
+  return {
+    async release() {
+      shell.stdin.end('ROLLBACK;\n.quit\n');
+      await exited;
+    },
+  };
 }
 
 // A masked client frame (payload under 126 bytes).
@@ -931,6 +952,37 @@ describe('realtime over WebSocket', () => {
     b.send({ type: 'read', room_id: rid, seq: acks[2].seq });
     await waitUntil(async () => (await unread()) === 0, 10000, 'unread 0 after reading all');
     await b.ping();
+  });
+
+  test('one commit of many large messages reaches a reader that keeps up, without a 1008', { timeout: 120000 }, async () => {
+    // 200 messages of 8 KB in one batch: about 1.6 MB for the reader, more than
+    // its 1 MiB queue bound. The queue must be written while the batch's
+    // events are handed out, not only once the whole batch has been.
+    const names = Array.from({ length: 5 }, (_, i) => `bulk${i}`);
+    const sessions = await fx.people('bulkreader', ...names);
+    const room = await fx.room(p.alice, [['bulkreader', 'viewer'], ...names.map((n) => [n, 'editor'])]);
+    const rid = room.room_id;
+    const reader = await fx.connect(sessions.bulkreader);
+    const start = (await reader.subscribe(rid)).last_seq;
+    const senders = [];
+    for (const n of names) senders.push(await fx.connect(sessions[n]));
+    const lock = await holdWriteLock(join(fx.server.dir, 'task-reporter.db'));
+    let acks;
+    try {
+      const content = 'x'.repeat(8000);
+      acks = senders.flatMap((s) => Array.from({ length: 40 }, () => s.sendMessage(rid, content)));
+      // A pong follows the sends on each connection: all 200 posts are queued.
+      for (const s of senders) await s.ping();
+    } finally {
+      await lock.release();
+    }
+    const seqs = (await Promise.all(acks)).map((a) => a.seq);
+    assert.equal(new Set(seqs).size, 200);
+    const last = Math.max(...seqs);
+    await waitUntil(() => reader.closeInfo || timeline(reader, rid).some((f) => f.seq === last), 60000, 'all 200 messages');
+    assert.equal(reader.closeInfo, null, `the reader was closed: ${JSON.stringify(reader.closeInfo)}`);
+    assertConsecutive(timeline(reader, rid).map((f) => f.seq), start + 1, last, 'the batch');
+    await reader.ping();
   });
 
   test('a slow consumer is closed with 1008 without stalling the room, and catches up after reconnect', { timeout: 240000 }, async () => {
