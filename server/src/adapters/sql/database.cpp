@@ -147,10 +147,11 @@ void Database::run_checkpoints() {
       *lease << "PRAGMA wal_checkpoint(PASSIVE)", soci::into(busy), soci::into(frames),
           soci::into(copied);
       // After a restart the count stays until the next commit starts the
-      // WAL over: the same count again means nothing was written since.
-      if (static_cast<std::uintmax_t>(frames) * static_cast<std::uintmax_t>(frame_bytes) >
-              wal_limit_ &&
-          frames != frames_at_restart) {
+      // WAL over: the same count again means nothing was written since. (It
+      // is -1 when the database is not in WAL mode.)
+      if (frames > 0 && frames != frames_at_restart &&
+          static_cast<std::uintmax_t>(frames) * static_cast<std::uintmax_t>(frame_bytes) >
+              wal_limit_) {
         // Waits for the writer of the moment, then holds writers back while
         // it copies what PASSIVE rounds left (little); the next commit
         // writes from the start of the file again. (TRUNCATE emptied the
