@@ -1,4 +1,5 @@
 #include "http/ws_codec.hpp"
+#include "ws_client_frame.hpp"
 
 #include <gtest/gtest.h>
 
@@ -8,27 +9,9 @@
 namespace tr::http::ws {
 namespace {
 
-// A client frame: masked with a fixed key.
+// A client frame, masked with a fixed key unless `mask` is false.
 std::string client_frame(std::uint8_t first_byte, std::string_view payload, bool mask = true) {
-  std::string out;
-  out.push_back(static_cast<char>(first_byte));
-  const std::uint8_t mask_bit = mask ? 0x80 : 0x00;
-  if (payload.size() < 126) {
-    out.push_back(static_cast<char>(mask_bit | payload.size()));
-  } else if (payload.size() <= 0xFFFF) {
-    out.push_back(static_cast<char>(mask_bit | 126));
-    out.push_back(static_cast<char>(payload.size() >> 8));
-    out.push_back(static_cast<char>(payload.size() & 0xFF));
-  } else {
-    out.push_back(static_cast<char>(mask_bit | 127));
-    for (int i = 7; i >= 0; --i) out.push_back(static_cast<char>((payload.size() >> (8 * i)) & 0xFF));
-  }
-  const char key[4] = {0x12, 0x34, 0x56, 0x78};
-  if (mask) out.append(key, 4);
-  for (std::size_t i = 0; i < payload.size(); ++i) {
-    out.push_back(mask ? static_cast<char>(payload[i] ^ key[i & 3]) : payload[i]);
-  }
-  return out;
+  return testing::client_frame(first_byte, payload, {0x12, 0x34, 0x56, 0x78}, mask);
 }
 
 std::string text(std::string_view payload) { return client_frame(0x81, payload); }
