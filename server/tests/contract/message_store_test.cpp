@@ -180,6 +180,52 @@ TEST_P(MessageStoreContract, ASendersLaterPostsInABatchStillFindEarlierClientIds
   EXPECT_EQ(event_seqs(room_id_).size(), 3u);
 }
 
+// Many retries in one batch, next to new posts: each is found by room, sender
+// and client_id (the same client_id from another sender, or in another room,
+// is another post).
+TEST_P(MessageStoreContract, ABatchOfRetriesFindsEveryEarlierPost) {
+  std::vector<PostRequest> first;
+  for (int i = 0; i < 45; ++i) {
+    first.push_back(post("u_owner", "first " + std::to_string(i), "r-" + std::to_string(i)));
+  }
+  const auto stored = post_together(std::move(first));
+  const std::string other_room = create_room("第二條產線");
+
+  std::vector<PostRequest> again;
+  std::vector<int> retry_of;  // by position in `again`: the earlier post, or -1 for a new one
+  for (int i = 44; i >= 0; --i) {
+    again.push_back(post("u_owner", "retry", "r-" + std::to_string(i)));
+    retry_of.push_back(i);
+    if (i % 9 == 0) {
+      again.push_back(post("u_owner", "new", "n-" + std::to_string(i)));
+      retry_of.push_back(-1);
+    }
+  }
+  PostRequest admin = post("u_stranger", "an admin's own", "r-0");
+  admin.sender_is_admin = true;
+  again.push_back(std::move(admin));
+  retry_of.push_back(-1);
+  again.push_back(post("u_owner", "in the other room", "r-1", other_room));
+  retry_of.push_back(-1);
+
+  const auto results = post_together(std::move(again));
+  ASSERT_EQ(results.size(), retry_of.size());
+  for (std::size_t k = 0; k < results.size(); ++k) {
+    ASSERT_TRUE(results[k]) << k;
+    if (retry_of[k] < 0) {
+      EXPECT_FALSE(results[k]->duplicate) << k;
+      continue;
+    }
+    const auto& earlier = stored[static_cast<std::size_t>(retry_of[k])];
+    ASSERT_TRUE(earlier);
+    EXPECT_TRUE(results[k]->duplicate) << k;
+    EXPECT_EQ(results[k]->message.message_id, earlier->message.message_id) << k;
+    EXPECT_EQ(results[k]->message.content, earlier->message.content) << k;
+  }
+  expect_gap_free(event_seqs(room_id_));
+  EXPECT_EQ(event_seqs(room_id_).size(), 45u + 5u + 1u);
+}
+
 TEST_P(MessageStoreContract, AReplyMayNameAMessageOfTheSameBatch) {
   auto question = post("u_owner", "哪條線停了？");
   auto answer = post("u_owner", "Line 3");
