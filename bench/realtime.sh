@@ -130,6 +130,7 @@ printf -- '- %s cores (`nproc`); the load generators (fanout and throughput: C++
 printf -- '- server: %s, database %s%s; server options: %s\n' "$(basename "$binary")" "$database" \
   "$([ "$postgres" -eq 1 ] && echo ' (private cluster, fsync on)')" "${server_args[*]:-(defaults)}"
 printf -- '- %s run; CPU %% is of one core (200%% = both of 2 cores busy).\n' "$([ -n "$quick" ] && echo 'quick (scaled-down)' || echo 'full')"
+printf -- '- machine speed before the runs: BM_VerifyAccessToken %s (bench/common.sh, machine_speed)\n' "$(machine_speed)"
 
 status=0
 IFS=, read -r -a list <<<"$scenarios"
@@ -151,4 +152,5 @@ for scenario in "${list[@]}"; do
   rm -rf "$data"
  done
 done
+printf '\n- machine speed after the runs: BM_VerifyAccessToken %s\n' "$(machine_speed)"
 exit $status
