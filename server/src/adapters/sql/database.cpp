@@ -10,6 +10,7 @@
 #include "adapters/sql/wal_write_gathering.hpp"
 #include "core/thread_name.hpp"
 
+#include <cstring>
 #include <filesystem>
 #include <mutex>
 #include <stdexcept>
@@ -119,18 +120,24 @@ Database::~Database() {
   }
 }
 
-// Copies the WAL back into the database file a few times a second (PASSIVE:
-// never waits for readers or writers), so commits stay short, and restarts it
-// from its beginning when the part in use has grown past wal_limit_; SQLite
-// itself checkpoints once more (and removes the file) when the last
-// connection closes.
+// Copies the WAL back into the database file a few times a second while it
+// holds 1,000 frames or more (PASSIVE: never waits for readers or writers),
+// so commits stay short, and restarts it from its beginning when the part in
+// use has grown past wal_limit_; SQLite itself checkpoints once more (and
+// removes the file) when the last connection closes.
 void Database::run_checkpoints() {
   constexpr auto kInterval = std::chrono::milliseconds(250);
+  // Fewer frames than this are left in the WAL (SQLite's own default
+  // threshold, 4 MiB of pages): a light load is copied back every few
+  // seconds instead of four times a second, each time with a sync of the
+  // database file that the commits' syncs would queue behind.
+  constexpr int kMinFrames = 1000;
   constexpr long long kFrameHeaderBytes = 24;
   long long frame_bytes = 0;
   int frames_at_restart = -1;
   std::unique_lock lock(checkpoint_mu_);
   while (!checkpoint_cv_.wait_for(lock, kInterval, [this] { return stopping_; })) {
+    if (wal_frames_ < kMinFrames) continue;
     lock.unlock();
     try {
       auto lease = acquire();
@@ -206,7 +213,18 @@ std::unique_ptr<Database> Database::open(const std::string& url, std::size_t poo
     soci::session& s = db->pool_->at(i);
     try {
       s.open(*factory, connect);
-      if (db->is_sqlite()) configure_sqlite(s);
+      if (db->is_sqlite()) {
+        configure_sqlite(s);
+        // After each commit: how many frames the WAL holds (run_checkpoints).
+        auto* backend = static_cast<soci::sqlite3_session_backend*>(s.get_backend());
+        sqlite_api::sqlite3_wal_hook(
+            backend->conn_,
+            [](void* self, sqlite_api::sqlite3*, const char* schema, int frames) {
+              if (std::strcmp(schema, "main") == 0) static_cast<Database*>(self)->wal_frames_ = frames;
+              return SQLITE_OK;
+            },
+            db.get());
+      }
     } catch (const std::exception& e) {
       std::string why = e.what();
       while (!why.empty() && (why.back() == '\n' || why.back() == ' ')) why.pop_back();
