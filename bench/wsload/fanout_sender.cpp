@@ -19,7 +19,7 @@ FanoutSender::FanoutSender(const Context& context)
 
 void FanoutSender::open(std::function<void()> ready) {
   auto self = shared_from_this();
-  OpenOptions options{1, 0, c_.job.connect_timeout, false};
+  OpenOptions options{1, 0, c_.job.connect_timeout};
   opener_ = open_all(
       c_.io, c_.server, specs_, options,
       [this](std::size_t, std::string_view text) { frame(text); },

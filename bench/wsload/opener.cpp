@@ -1,20 +1,12 @@
-// Opening and subscribing many connections (see opener.hpp).
+// Opening many connections (see opener.hpp).
 #include "opener.hpp"
 
-#include "frame.hpp"
 #include "helpers.hpp"
 #include "monotonic.hpp"
-
-#include <boost/asio/steady_timer.hpp>
-#include <boost/json/serialize.hpp>
-#include <boost/json/string.hpp>
-
-#include <cstdio>
 
 namespace wsload {
 
 namespace asio = boost::asio;
-namespace json = boost::json;
 
 namespace {
 
@@ -36,9 +28,7 @@ class Opener : public std::enable_shared_from_this<Opener> {
 
  private:
   struct State {
-    bool subscribed = false;
     bool settled = false;  // succeeded or failed
-    std::unique_ptr<asio::steady_timer> timer;
   };
 
   void open_next() {
@@ -50,45 +40,15 @@ class Opener : public std::enable_shared_from_this<Opener> {
     if (options_.spread > 0) {
       source = asio::ip::make_address_v4("127.0.0." + std::to_string(2 + spec.index % options_.spread));
     }
-    conn->on_frame([this, k](std::string_view text) { frame(k, text); });
+    conn->on_frame([this, k](std::string_view text) { frames_(k, text); });
     conn->on_close([this, k](int code, const std::string& reason) { closed(k, code, reason); });
     auto self = shared_from_this();
     conn->open(server_.endpoint, source, server_.host, "/ws?token=" + url_encode(spec.token),
-               options_.timeout, [self, k](const std::string& error) {
-                 if (!error.empty()) return self->settle(k, error);
-                 if (!self->options_.subscribe) return self->settle(k, "");
-                 self->subscribe(k);
-               });
-  }
-
-  void subscribe(std::size_t k) {
-    State& s = states_[k];
-    s.timer = std::make_unique<asio::steady_timer>(io_, options_.timeout);
-    s.timer->async_wait([self = shared_from_this(), k](boost::system::error_code ec) {
-      if (!ec) self->settle(k, "no 'subscribed' within the connect timeout");
-    });
-    outcome_.conns[k]->send(json::serialize(
-        json::object{{"type", "subscribe"}, {"room_id", specs_[k].room_id}}));
-  }
-
-  void frame(std::size_t k, std::string_view text) {
-    State& s = states_[k];
-    if (s.subscribed || !options_.subscribe) return frames_(k, text);
-    if (s.settled || !reader_.parse(text)) return;
-    const std::string_view type = reader_.str("type");
-    if (type == "subscribed" && reader_.str("room_id") == specs_[k].room_id) {
-      s.subscribed = true;
-      settle(k, "");
-    } else if (type == "error" && reader_.str("ref") == "subscribe") {
-      settle(k, "subscribe refused: " + std::string(text.substr(0, 300)));
-    }
+               options_.timeout, [self, k](const std::string& error) { self->settle(k, error); });
   }
 
   void closed(std::size_t k, int code, const std::string& reason) {
-    if (states_[k].settled) {
-      if (!states_[k].subscribed && options_.subscribe) return;  // a failed one
-      return closes_(k, code, reason);
-    }
+    if (states_[k].settled) return closes_(k, code, reason);
     settle(k, reason);
   }
 
@@ -97,7 +57,6 @@ class Opener : public std::enable_shared_from_this<Opener> {
     State& s = states_[k];
     if (s.settled) return;
     s.settled = true;
-    if (s.timer) s.timer->cancel();
     if (!error.empty()) {
       ++outcome_.failed;
       if (outcome_.errors.size() < 5) {
@@ -126,7 +85,6 @@ class Opener : public std::enable_shared_from_this<Opener> {
   std::function<void(OpenOutcome)> done_;
   std::vector<State> states_;
   OpenOutcome outcome_;
-  FrameReader reader_;
   std::size_t next_ = 0;
   std::size_t settled_ = 0;
   std::int64_t started_ns_ = 0;

@@ -1,7 +1,7 @@
 // Opens many connections at once — at most `concurrency` being set up at a
-// time — and subscribes each to its room if asked, waiting for `subscribed`.
-// Afterwards each connection's frames and close go to the given sinks, with
-// the connection's position in the list.
+// time. Afterwards each connection's frames and close go to the given sinks,
+// with the connection's position in the list. (The fan-out's subscribers
+// open and subscribe on bare sockets instead: raw_subscribers.hpp.)
 #pragma once
 
 #include "job.hpp"
@@ -27,7 +27,6 @@ struct OpenOptions {
   int concurrency = 64;
   int spread = 0;  // source addresses 127.0.0.(2 + index % spread); 0 = any
   Millis timeout{10000};
-  bool subscribe = true;
 };
 
 struct OpenOutcome {

@@ -31,7 +31,7 @@ class Throughput : public std::enable_shared_from_this<Throughput> {
   explicit Throughput(const Context& c) : c_(c), senders_(c.job.senders.size()), timer_(c.io) {}
 
   void start() {
-    OpenOptions options{c_.job.concurrency, c_.job.spread, c_.job.connect_timeout, false};
+    OpenOptions options{c_.job.concurrency, c_.job.spread, c_.job.connect_timeout};
     opener_ = open_all(
         c_.io, c_.server, c_.job.senders, options,
         [this](std::size_t k, std::string_view text) { frame(k, text); },
