@@ -191,27 +191,42 @@ TEST_P(DatabaseContract, TheWalStaysNearItsLimitWhileWritesGoOn) {
 
 TEST_P(DatabaseContract, AWalThatWasLongOnceIsNotRestartedOnEveryRound) {
   if (GetParam() != Backend::kSqlite) GTEST_SKIP() << "SQLite's WAL only";
-  constexpr std::uintmax_t kLimit = 1'000'000;
+  // Above the 1,000 frames (4 MiB) below which the checkpointer does nothing,
+  // so that it does look at the WAL below.
+  constexpr std::uintmax_t kLimit = 8u << 20;
   db_->db().set_wal_limit(kLimit);
   const std::string wal = db_->url().substr(std::string("sqlite://").size()) + "-wal";
-  auto commit = [&](const std::string& name, std::size_t bytes) {
+  auto commit = [&](const std::string& name) {
     auto lease = db_->db().acquire();
     sql::Transaction tx(lease);
-    const std::string payload(bytes, 'x');
+    const std::string payload(128 * 1024, 'x');
     *lease << "INSERT INTO cache_probe (name, payload) VALUES (:n, :p)", soci::use(name),
         soci::use(payload);
     tx.commit();
   };
-  // The WAL file grows past the limit, and keeps that length from then on.
-  for (int i = 0; i < 40; ++i) commit("big" + std::to_string(i), 80'000);
-  EXPECT_GT(std::filesystem::file_size(wal), kLimit);
-  std::this_thread::sleep_for(std::chrono::milliseconds(600));  // a couple of rounds settle it
+  // The WAL file grows past the limit (12 MiB at once), and keeps that
+  // length from then on.
+  for (int i = 0; i < 96; ++i) commit("big" + std::to_string(i));
+  std::this_thread::sleep_for(std::chrono::milliseconds(600));  // the checkpointer settles
+  {
+    // Copied back, so that the next commit writes the WAL from its start.
+    auto lease = db_->db().acquire();
+    int busy = 1, frames = 0, copied = 0;
+    for (int i = 0; i < 50 && busy != 0; ++i) {
+      *lease << "PRAGMA wal_checkpoint(RESTART)", soci::into(busy), soci::into(frames),
+          soci::into(copied);
+      if (busy != 0) std::this_thread::sleep_for(std::chrono::milliseconds(20));
+    }
+    ASSERT_EQ(busy, 0);
+  }
+  ASSERT_GT(std::filesystem::file_size(wal), kLimit);
   const std::uint64_t restarts = db_->db().wal_restarts();
-  // Small commits for eight checkpoint rounds: the WAL in use stays small,
-  // so no round holds writers back to restart it, whatever the file's length.
-  for (int i = 0; i < 40; ++i) {
-    commit("small" + std::to_string(i), 100);
-    std::this_thread::sleep_for(std::chrono::milliseconds(50));
+  // About 6 MiB more over two seconds (eight checkpoint rounds): more than the
+  // checkpointer's threshold, less than the limit. The file is longer than
+  // the limit all along, but the WAL in use never is: no round restarts it.
+  for (int i = 0; i < 48; ++i) {
+    commit("small" + std::to_string(i));
+    std::this_thread::sleep_for(std::chrono::milliseconds(40));
   }
   EXPECT_GT(std::filesystem::file_size(wal), kLimit);
   EXPECT_EQ(db_->db().wal_restarts(), restarts);

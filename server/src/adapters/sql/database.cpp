@@ -132,40 +132,35 @@ void Database::run_checkpoints() {
   // seconds instead of four times a second, each time with a sync of the
   // database file that the commits' syncs would queue behind.
   constexpr int kMinFrames = 1000;
-  constexpr long long kFrameHeaderBytes = 24;
-  long long frame_bytes = 0;
-  int frames_at_restart = -1;
+  constexpr std::uintmax_t kFrameHeaderBytes = 24;
+  std::uintmax_t frame_bytes = 0;
   std::unique_lock lock(checkpoint_mu_);
   while (!checkpoint_cv_.wait_for(lock, kInterval, [this] { return stopping_; })) {
-    if (wal_frames_ < kMinFrames) continue;
+    // The frames written since the WAL last started over, not the file's
+    // length: the file keeps its length after a restart, and a restart on
+    // every round (each one holding writers back) is what that length
+    // alone would ask for once it had passed the limit.
+    const int frames = wal_frames_;
+    if (frames < kMinFrames) continue;
     lock.unlock();
     try {
       auto lease = acquire();
       if (frame_bytes == 0) {
         long long page_size = 0;
         *lease << "PRAGMA page_size", soci::into(page_size);
-        frame_bytes = page_size + kFrameHeaderBytes;
+        frame_bytes = static_cast<std::uintmax_t>(page_size) + kFrameHeaderBytes;
       }
-      // The frames written since the WAL last started over, not the file's
-      // length: the file keeps its length after a restart, and a restart on
-      // every round (each one holding writers back) is what that length
-      // alone would ask for once it had passed the limit.
-      int busy = 0, frames = 0, copied = 0;
-      *lease << "PRAGMA wal_checkpoint(PASSIVE)", soci::into(busy), soci::into(frames),
-          soci::into(copied);
-      // After a restart the count stays until the next commit starts the
-      // WAL over: the same count again means nothing was written since. (It
-      // is -1 when the database is not in WAL mode.)
-      if (frames > 0 && frames != frames_at_restart &&
-          static_cast<std::uintmax_t>(frames) * static_cast<std::uintmax_t>(frame_bytes) >
-              wal_limit_) {
+      *lease << "PRAGMA wal_checkpoint(PASSIVE)";
+      if (static_cast<std::uintmax_t>(frames) * frame_bytes > wal_limit_) {
         // Waits for the writer of the moment, then holds writers back while
         // it copies what PASSIVE rounds left (little); the next commit
         // writes from the start of the file again. (TRUNCATE emptied the
         // file instead: every later commit grew it anew, and writers waited
         // longer.)
         *lease << "PRAGMA wal_checkpoint(RESTART)";
-        frames_at_restart = frames;
+        // Counted again from the next commit, which starts the WAL over (or
+        // reports it still long, if this restart had to give up).
+        wal_frames_ = 0;
         wal_restarts_++;
       }
     } catch (const std::exception&) {
@@ -217,13 +212,11 @@ std::unique_ptr<Database> Database::open(const std::string& url, std::size_t poo
         configure_sqlite(s);
         // After each commit: how many frames the WAL holds (run_checkpoints).
         auto* backend = static_cast<soci::sqlite3_session_backend*>(s.get_backend());
-        sqlite_api::sqlite3_wal_hook(
-            backend->conn_,
-            [](void* self, sqlite_api::sqlite3*, const char* schema, int frames) {
-              if (std::strcmp(schema, "main") == 0) static_cast<Database*>(self)->wal_frames_ = frames;
-              return SQLITE_OK;
-            },
-            db.get());
+        auto count_frames = [](void* self, sqlite_api::sqlite3*, const char* schema, int frames) {
+          if (std::strcmp(schema, "main") == 0) static_cast<Database*>(self)->wal_frames_ = frames;
+          return SQLITE_OK;
+        };
+        sqlite_api::sqlite3_wal_hook(backend->conn_, count_frames, db.get());
       }
     } catch (const std::exception& e) {
       std::string why = e.what();

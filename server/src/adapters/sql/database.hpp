@@ -105,7 +105,7 @@ class Database {
   std::string sqlite_path_;
   std::atomic<std::uintmax_t> wal_limit_{64u << 20};
   std::atomic<std::uint64_t> wal_restarts_{0};
-  std::atomic<int> wal_frames_{0};  // in the WAL after the last commit
+  std::atomic<int> wal_frames_{0};  // in the WAL after the last commit (0 after a restart)
   std::size_t size_;
   std::unique_ptr<soci::connection_pool> pool_;
   std::vector<std::unique_ptr<StatementCache>> caches_;  // by slot; destroyed before pool_
