@@ -260,10 +260,8 @@ void write_batch(const Lease& lease, const std::vector<PostRequest*>& posts,
   }
 }
 
-}  // namespace
-
-namespace {
 constexpr std::size_t kMaxGivenByCommitter = 4;  // posts in a batch the committer answers itself
+
 }  // namespace
 
 SqlMessageStore::SqlMessageStore(Database& db, std::size_t max_batch)

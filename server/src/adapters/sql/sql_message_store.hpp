@@ -8,8 +8,9 @@
 // commit order while the committer writes the next batch (a batch of a few
 // posts, when no post waits and no answers are still being given, the
 // committer answers itself, sparing a thread wake-up on every quiet commit).
-// Other calls run on the calling thread. On SQLite, message search reads a MessageIndex that a
-// thread of its own keeps up to date (message_index.hpp). Thread-safe.
+// Other calls run on the calling thread. On SQLite, message search reads a
+// MessageIndex that a thread of its own keeps up to date (message_index.hpp).
+// Thread-safe.
 
 #include <condition_variable>
 #include <deque>
