@@ -226,6 +226,21 @@ TEST_P(MessageStoreContract, ABatchOfRetriesFindsEveryEarlierPost) {
   EXPECT_EQ(event_seqs(room_id_).size(), 45u + 5u + 1u);
 }
 
+// A batch's events reach each reader of the room at once: however many large
+// posts wait, a batch holds at most 256 KiB of text, well under a WebSocket
+// reader's queue bound. (Without the limit, the 99 posts that queue up
+// behind the first commit would go in one batch of 790 KB.)
+TEST_P(MessageStoreContract, ABatchHoldsAtMostAQuarterMebibyteOfText) {
+  const std::uint64_t before = messages_->batches_committed();
+  std::vector<PostRequest> requests;
+  for (int i = 0; i < 100; ++i) requests.push_back(post("u_owner", std::string(8000, 'x') + std::to_string(i)));
+  auto results = post_together(std::move(requests));
+  for (const auto& r : results) ASSERT_TRUE(r) << r.error().message;
+  EXPECT_GE(messages_->batches_committed() - before, 4u) << "800 KB of text in batches of 256 KiB at most";
+  expect_gap_free(event_seqs(room_id_));
+  EXPECT_EQ(event_seqs(room_id_).size(), 100u);
+}
+
 TEST_P(MessageStoreContract, AReplyMayNameAMessageOfTheSameBatch) {
   auto question = post("u_owner", "哪條線停了？");
   auto answer = post("u_owner", "Line 3");

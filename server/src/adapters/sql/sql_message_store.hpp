@@ -1,7 +1,7 @@
 #pragma once
 // SqlMessageStore: MessageStore on SQLite or PostgreSQL. Posts go through a
-// group committer: one thread takes every post waiting (up to max_batch) and
-// writes them in one transaction (each post is checked first, so a refused
+// group committer: one thread takes every post waiting (up to max_batch, and
+// up to kMaxBatchBytes of text) and writes them in one transaction (each post is checked first, so a refused
 // one writes nothing; a database error retries each post alone). Every caller
 // learns its result only after COMMIT returned, i.e. once the batch is
 // durable, on a delivery thread that gives the answers batch after batch in
