@@ -2,6 +2,8 @@
 
 #include <condition_variable>
 #include <mutex>
+#include <optional>
+#include <utility>
 
 #include "core/ids.hpp"
 #include "core/strings.hpp"
@@ -85,13 +87,17 @@ void MessageService::post_async(const Actor& actor, NewMessage in,
   messages_.post_async(std::move(request),
                        [this, actor, room_id = in.room_id, done = std::move(done)](
                            Result<PostResult> result) {
-                         if (result && result->event) bus_.publish(*result->event);
                          if (!result && result.error().code == ErrorCode::kForbidden) {
                            audit_.append(AuditEntry{"", clock_.now_ms(), "room.access_denied",
                                                     actor.user_id, actor.username, actor.client_ip,
                                                     actor.user_agent, room_id, "send message"});
                          }
+                         // The sender hears first: its ack is not held up by the
+                         // room's fan-out (the event is on disk either way).
+                         std::optional<RoomEvent> event;
+                         if (result) event = std::exchange(result->event, std::nullopt);
                          done(std::move(result));
+                         if (event) bus_.publish(*event);
                        });
 }
 
