@@ -955,9 +955,10 @@ describe('realtime over WebSocket', () => {
   });
 
   test('one commit of many large messages reaches a reader that keeps up, without a 1008', { timeout: 120000 }, async () => {
-    // 200 messages of 8 KB in one batch: about 1.6 MB for the reader, more than
-    // its 1 MiB queue bound. The queue must be written while the batch's
-    // events are handed out, not only once the whole batch has been.
+    // 200 messages of 8 KB wait behind a held write lock: about 1.6 MB for the
+    // reader at once, more than its 1 MiB queue bound. They commit in batches
+    // of at most 256 KiB of text, and each batch's frames are written while
+    // the batch's events are handed out, not only once all have been.
     const names = Array.from({ length: 5 }, (_, i) => `bulk${i}`);
     const sessions = await fx.people('bulkreader', ...names);
     const room = await fx.room(p.alice, [['bulkreader', 'viewer'], ...names.map((n) => [n, 'editor'])]);
