@@ -9,7 +9,7 @@ packages=(
   # libraries (ARCHITECTURE.md, chosen dependencies)
   libboost1.81-dev libboost-json1.81-dev libboost-url1.81-dev
   libsoci-dev libsqlite3-dev libpq-dev libssl-dev libjwt-dev libsodium-dev
-  libmagic-dev libspdlog-dev libcli11-dev libldap-dev
+  libmagic-dev libspdlog-dev libcli11-dev libldap-dev liburing-dev
   # tests and benchmarks
   libgtest-dev libgmock-dev libbenchmark-dev
   postgresql slapd ldap-utils wrk curl python3 sqlite3

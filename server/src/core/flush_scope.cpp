@@ -11,6 +11,8 @@ struct ThreadScopes {
   int depth = 0;
   std::uint64_t id = 0;  // of the outermost scope open
   std::vector<std::shared_ptr<Flushable>> deferred;
+  bool flushing = false;          // flush_deferred() runs
+  Flushable* last = nullptr;      // see flush_last()
 };
 
 std::atomic<std::uint64_t> next_id{1};
@@ -23,8 +25,11 @@ constexpr std::size_t kFlushEvery = 64;  // see flush_if_many()
 void flush_deferred() {
   const int depth = std::exchange(scopes.depth, 0);
   const std::uint64_t id = scopes.id;
+  const bool flushing = std::exchange(scopes.flushing, true);
   auto deferred = std::exchange(scopes.deferred, {});
   for (auto& target : deferred) target->flush();
+  while (Flushable* last = std::exchange(scopes.last, nullptr)) last->flush();
+  scopes.flushing = flushing;
   // Keep the vector's storage for the next scope on this thread.
   deferred.clear();
   if (scopes.deferred.empty()) scopes.deferred = std::move(deferred);
@@ -49,6 +54,17 @@ std::uint64_t FlushScope::current() { return scopes.depth > 0 ? scopes.id : 0; }
 bool FlushScope::defer(std::shared_ptr<Flushable> target) {
   if (scopes.depth == 0) return false;
   scopes.deferred.push_back(std::move(target));
+  return true;
+}
+
+bool FlushScope::flush_last(Flushable& last) {
+  if (!scopes.flushing) return false;
+  if (scopes.last != nullptr && scopes.last != &last) {
+    // Only one such target is known (SendBatch, one per thread): a second
+    // one completes the first's work now rather than keep a list.
+    std::exchange(scopes.last, nullptr)->flush();
+  }
+  scopes.last = &last;
   return true;
 }
 

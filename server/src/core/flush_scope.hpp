@@ -38,6 +38,12 @@ class FlushScope {
   // Flushes now when 64 or more are deferred, so that the first of a large
   // fan-out need not wait for the last. Call it where no lock is held.
   static void flush_if_many();
+  // From a flush() running on this thread: has `last`'s flush() run once
+  // more after every target of this flush has flushed (once, however often
+  // it is asked), so flush() implementations can gather their work and
+  // complete it together. False, and nothing kept, when no flush runs on
+  // this thread: the caller completes its work itself.
+  static bool flush_last(Flushable& last);
 };
 
 }  // namespace tr

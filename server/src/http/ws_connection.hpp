@@ -13,9 +13,10 @@
 //    written by that thread when it flushes (unless 64 frames or 64 KiB are
 //    queued, or another thread's scope holds the connection: then the
 //    writer is woken at once), if the writer is idle: one
-//    non-blocking write of the queue, made under mu_ (so the socket cannot
-//    close meanwhile) and without waking an I/O thread; what the socket does
-//    not take, even half a frame, goes on through the executor;
+//    non-blocking write of the queue, made with the thread's other such
+//    writes in one SendBatch, under mu_ (so the socket cannot close
+//    meanwhile) and without waking an I/O thread; what the socket does not
+//    take, even half a frame, goes on through the executor;
 //  - closing: the close handshake both ways, then the socket closes and the
 //    server is told once (`on_finished`);
 //  - keepalive: tick() from WsKeepalive, once a second.
@@ -37,6 +38,7 @@
 #include "core/error.hpp"
 #include "core/flush_scope.hpp"
 #include "http/realtime_endpoint.hpp"
+#include "http/send_batch.hpp"
 #include "http/ws_codec.hpp"
 #include "realtime/client_gateway.hpp"
 #include "realtime/connection.hpp"
@@ -48,6 +50,7 @@ class WsKeepalive;
 
 class WsConnection final : public realtime::Connection,
                            public Flushable,
+                           public SendBatch::Writer,
                            public std::enable_shared_from_this<WsConnection> {
  public:
   WsConnection(boost::asio::ip::tcp::socket socket, RealtimeEndpoint& endpoint,
@@ -80,6 +83,9 @@ class WsConnection final : public realtime::Connection,
   // writer is idle (else the writer takes it when its write is done).
   void flush() noexcept override;
 
+  // SendBatch::Writer: the direct write that flush() handed in was made.
+  void wrote(SendBatch::Slot& slot, std::ptrdiff_t result) noexcept override;
+
  private:
   struct Outgoing {
     ws::Opcode opcode;
@@ -98,14 +104,13 @@ class WsConnection final : public realtime::Connection,
   void verify(std::string token, bool from_query);
   void verified(Result<AuthContext> result, bool from_query);
 
-  // Writing (executor only, except wake(), and write_queue_now_locked() from
+  // Writing (executor only, except wake(), and fill_direct_write() from
   // flush() on any thread).
   void wake();
   void pump();
   void write_batch();
-  // With the writer claimed and mu_ held: writes queued frames at once.
-  // Returns true when the queue is left empty.
-  bool write_queue_now_locked();
+  // With the writer claimed and mu_ held: the queued frames of a direct write.
+  void fill_direct_write(SendBatch::Slot& slot);
   void written(const boost::system::error_code& ec);
   void after_close_sent();
 

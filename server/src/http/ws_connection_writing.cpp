@@ -14,6 +14,7 @@
 #include <array>
 #include <utility>
 
+#include "http/send_batch.hpp"
 #include "http/ws_keepalive.hpp"  // steady_ms
 
 namespace tr::http {
@@ -96,30 +97,28 @@ void WsConnection::send(realtime::Frame frame, bool ephemeral) {
 void WsConnection::flush() noexcept {
   deferred_in_ = 0;  // first: a frame queued from now on defers again
   try {
-    std::function<void()> drained;
-    {
-      std::lock_guard lock(mu_);
-      if (queue_.empty() && !pong_due_ && !ping_due_ && !closing_) return;
-      if (pong_due_ || ping_due_ || closing_) {
-        // Left to the writer on the executor (woken below if idle).
-      } else if (!writer_idle_.exchange(false)) {
-        return;  // busy: the writer takes the queue when its write is done
-      } else if (!write_queue_now_locked()) {
-        // The rest goes on on the executor; the writer stays claimed.
-        asio::post(socket_.get_executor(), [self = shared_from_this()] { self->pump(); });
-        return;
-      } else {
-        writer_idle_ = true;
-        if (on_drained_ && drained_locked()) drained = std::move(on_drained_);
-        if (!drained) return;
-      }
+    SendBatch& batch = SendBatch::of_this_thread();
+    batch.make_room();
+    // The batch holds the locks of the writes it has taken: never wait for
+    // another lock while it does (two threads' batches could wait on each other).
+    std::unique_lock lock(mu_, std::try_to_lock);
+    if (!lock.owns_lock()) {
+      batch.submit();
+      lock.lock();
     }
-    if (drained) return drained();
-    wake();
+    if (queue_.empty() && !pong_due_ && !ping_due_ && !closing_) return;
+    if (pong_due_ || ping_due_ || closing_) {
+      lock.unlock();
+      return wake();  // left to the writer on the executor
+    }
+    if (!writer_idle_.exchange(false)) return;  // busy: the writer takes the queue when done
+    fill_direct_write(batch.slot());
+    batch.add(socket_.native_handle(), std::move(lock), shared_from_this());
   } catch (const std::exception& e) {
     // Out of memory, most likely, and the writer may be left claimed: the
     // connection is given up; tick() cuts it within kCloseHandshakeMs.
     spdlog::error("websocket connection {}: flush failed: {}", info_.connection_id, e.what());
+    SendBatch::of_this_thread().submit();  // holds no lock of ours: see above
     std::lock_guard lock(mu_);
     if (!closing_) {
       closing_ = true;
@@ -128,40 +127,48 @@ void WsConnection::flush() noexcept {
   }
 }
 
-// Under mu_, with the writer claimed, on any thread: finish() closes the
-// socket only after it has set closing_ under mu_, so the descriptor is
-// still ours. A non-blocking send; what it does not take stays queued
-// (head_sent_ marks a frame cut short).
-bool WsConnection::write_queue_now_locked() {
+// Under mu_, with the writer claimed: the queue's first frames, as they are
+// to go on the wire (less what an earlier write sent of the first).
+void WsConnection::fill_direct_write(SendBatch::Slot& slot) {
   const std::size_t take = std::min(queue_.size(), kMaxFramesPerWrite);
-  std::array<std::uint8_t, kMaxFramesPerWrite * ws::kMaxHeaderBytes> headers;
-  std::array<std::size_t, kMaxFramesPerWrite> frame_bytes;
   boost::container::static_vector<asio::const_buffer, kMaxFramesPerWrite * 2> buffers;
   for (std::size_t i = 0; i < take; ++i) {
-    frame_bytes[i] = add_frame(ws::Opcode::kText, *queue_[i],
-                               headers.data() + i * ws::kMaxHeaderBytes, buffers);
+    slot.parts[i] = add_frame(ws::Opcode::kText, *queue_[i],
+                              slot.scratch.data() + i * ws::kMaxHeaderBytes, buffers);
   }
+  slot.part_count = take;
   drop_front(buffers, head_sent_);  // what an earlier write already sent of the first frame
-  std::array<iovec, kMaxFramesPerWrite * 2> iov;
   for (std::size_t i = 0; i < buffers.size(); ++i) {
-    iov[i] = {const_cast<void*>(buffers[i].data()), buffers[i].size()};
+    slot.buffers[i] = {const_cast<void*>(buffers[i].data()), buffers[i].size()};
   }
-  msghdr message{};
-  message.msg_iov = iov.data();
-  message.msg_iovlen = buffers.size();
-  const ssize_t sent = ::sendmsg(socket_.native_handle(), &message, MSG_DONTWAIT | MSG_NOSIGNAL);
-  if (sent <= 0) return false;  // would block, or an error the executor's write will meet
-  std::size_t left = static_cast<std::size_t>(sent) + head_sent_;
-  std::size_t whole = 0;
-  while (whole < take && left >= frame_bytes[whole]) {
-    left -= frame_bytes[whole];
-    bytes_ -= queue_[whole]->size();
-    frames_--;
-    ++whole;
+  slot.buffer_count = buffers.size();
+}
+
+// Under mu_ still (the batch held it, so finish() has not closed the
+// socket): the frames written leave the queue (head_sent_ marks a frame cut
+// short). Then the writer idles, or goes on on the executor with the rest.
+void WsConnection::wrote(SendBatch::Slot& slot, std::ptrdiff_t result) noexcept {
+  if (result > 0) {
+    std::size_t left = static_cast<std::size_t>(result) + head_sent_;
+    std::size_t whole = 0;
+    while (whole < slot.part_count && left >= slot.parts[whole]) {
+      left -= slot.parts[whole];
+      bytes_ -= queue_[whole]->size();
+      frames_--;
+      ++whole;
+    }
+    head_sent_ = left;  // of the frame now first, if any
+    queue_.erase(queue_.begin(), queue_.begin() + static_cast<std::ptrdiff_t>(whole));
   }
-  head_sent_ = left;  // of the frame now first, if any
-  queue_.erase(queue_.begin(), queue_.begin() + static_cast<std::ptrdiff_t>(whole));
-  return queue_.empty();
+  // Nothing written: the socket is full, or broken (the executor's write meets the error).
+  if (result <= 0 || !queue_.empty()) {
+    slot.then = [self = shared_from_this()] {
+      asio::post(self->socket_.get_executor(), [self] { self->pump(); });
+    };
+    return;
+  }
+  writer_idle_ = true;
+  if (on_drained_ && drained_locked()) slot.then = std::move(on_drained_);
 }
 
 // ---- the strand's writer ------------------------------------------------------

@@ -111,5 +111,26 @@ TEST(FlushScope, ScopesAreOfTheirOwnThread) {
   EXPECT_EQ(elsewhere, 0u);
 }
 
+TEST(FlushScope, FlushLastRunsOnceAfterEveryTargetOfTheFlush) {
+  std::vector<std::string> log;
+  Recorder last(log, "last");
+  EXPECT_FALSE(FlushScope::flush_last(last)) << "no flush runs";
+  EXPECT_TRUE(log.empty());
+  std::vector<bool> asked;
+  auto make = [&](const std::string& name) {
+    auto r = std::make_shared<Recorder>(log, name);
+    r->on_flush = [&] { asked.push_back(FlushScope::flush_last(last)); };
+    return r;
+  };
+  {
+    FlushScope scope;
+    FlushScope::defer(make("a"));
+    FlushScope::defer(make("b"));
+  }
+  EXPECT_EQ(asked, (std::vector<bool>{true, true}));
+  EXPECT_EQ(log, (std::vector<std::string>{"a", "b", "last"}));
+  EXPECT_FALSE(FlushScope::flush_last(last)) << "the flush is over";
+}
+
 }  // namespace
 }  // namespace tr
