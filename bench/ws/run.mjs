@@ -1,6 +1,7 @@
 // WebSocket benchmarks of issue 5 item 8 against a running server:
 //   idle        N authenticated, subscribed connections → server RSS per connection
-//   fanout      1 sender → S subscribers at R msg/s for T s → delivery latency, lost, duplicated
+//   fanout      1 sender → S subscribers at R msg/s for T s → delivery latency, lost,
+//               duplicated; with the C++ client also the acks' p50 (the path through the commit)
 //   throughput  K senders in M rooms, W sends in flight each → acknowledged msg/s
 //   catchup     C clients reconnect with since_seq after E missed events each → exact, p99
 // Prints one markdown table per scenario with the server's RSS and CPU (from
@@ -300,9 +301,9 @@ async function fanout() {
   const r = opts.client === 'cpp' ? await fanoutCpp(count, specs, sender, room) : await fanoutNode(count, specs, sender, room);
   const expected = r.ackedCount * r.ok;
   console.log(table(`fan-out: 1 sender → ${r.ok} subscribers, ${opts.rate} msg/s for ${opts.seconds} s (targets p50 ≤ 3 ms, p99 ≤ 15 ms, 0 lost, 0 duplicated)`,
-    ['subscribers', 'sent', 'acked', 'send errors', 'deliveries expected', 'delivered', 'lost', 'duplicated', 'subscribers closed', 'p50 ms', 'p99 ms', 'max ms', 'server CPU %', 'server RSS MB', 'server peak RSS MB', 'load-gen CPU %', 'cores'],
+    ['subscribers', 'sent', 'acked', 'send errors', 'deliveries expected', 'delivered', 'lost', 'duplicated', 'subscribers closed', 'p50 ms', 'p99 ms', 'max ms', 'ack p50 ms', 'server CPU %', 'server RSS MB', 'server peak RSS MB', 'load-gen CPU %', 'cores'],
     [[r.ok, r.sent, r.ackedCount, countsText(r.sendErrors), expected, r.delivered, r.lost, r.dups, r.closed, fmt(r.p50, 2), fmt(r.p99, 2), fmt(r.max, 2),
-      fmt(cpuPercent(r.s0, r.s1), 1), MB(r.s1.rssKb), MB(r.s1.hwmKb), fmt(cpuPercent(r.l0, r.l1), 1), cores]]));
+      r.ackP50 === undefined ? '–' : fmt(r.ackP50, 2), fmt(cpuPercent(r.s0, r.s1), 1), MB(r.s1.rssKb), MB(r.s1.hwmKb), fmt(cpuPercent(r.l0, r.l1), 1), cores]]));
 }
 
 // Fan-out in Node workers: one sends, the others hold the subscribers.
@@ -372,6 +373,7 @@ async function fanoutCpp(count, specs, sender, room) {
     delivered: stats.reduce((s, r) => s + r.distinct, 0), lost: stats.reduce((s, r) => s + r.lost, 0),
     dups: stats.reduce((s, r) => s + r.duplicated, 0), closed: stats.reduce((s, r) => s + r.closed, 0),
     p50: ms(histogramPercentile(hist, 50)), p99: ms(histogramPercentile(hist, 99)), max: ms(histogramPercentile(hist, 100)), s0, s1, l0, l1,
+    ackP50: ms(histogramPercentile(sent.ack_latency_us, 50)),
   };
 }
 

@@ -37,6 +37,8 @@ void FanoutSender::run(std::function<void(json::object)> done) {
             ",\"client_id\":\"f";
   pad_.assign(static_cast<std::size_t>(c_.job.pad_bytes), 'p');
   acked_flags_.assign(static_cast<std::size_t>(c_.job.count), 0);
+  sent_ns_.assign(static_cast<std::size_t>(c_.job.count), 0);
+  ack_latencies_.reserve(static_cast<std::size_t>(c_.job.count));
   started_ = Clock::now();
   send_next();
 }
@@ -55,13 +57,15 @@ void FanoutSender::send_next() {
 }
 
 void FanoutSender::send_one() {
+  const std::int64_t now = monotonic_ns();
+  sent_ns_[static_cast<std::size_t>(next_)] = now;
   const std::string i = std::to_string(next_++);
   std::string text = prefix_;
   text += i;
   text += "\",\"content\":\"bench|";
   text += i;
   text += '|';
-  text += std::to_string(monotonic_ns());
+  text += std::to_string(now);
   text += '|';
   text += pad_;
   text += "\"}";
@@ -90,6 +94,7 @@ void FanoutSender::frame(std::string_view text) {
     if (i >= c_.job.count || acked_flags_[static_cast<std::size_t>(i)]) return;
     acked_flags_[static_cast<std::size_t>(i)] = 1;
     acked_.push_back(i);
+    ack_latencies_.add_ns(monotonic_ns() - sent_ns_[static_cast<std::size_t>(i)]);
     --outstanding_;
   } else if (type == "error") {
     ++errors_[std::string(reader_.str("code"))];
@@ -115,7 +120,8 @@ void FanoutSender::report() {
   for (const std::int64_t i : acked_) acked.push_back(i);
   auto done = std::move(done_);
   done({{"event", "sent"}, {"sent", next_}, {"acked", std::move(acked)},
-        {"errors", counts_object(errors_)}, {"send_seconds", send_seconds_}});
+        {"errors", counts_object(errors_)}, {"send_seconds", send_seconds_},
+        {"ack_latency_us", ack_latencies_.histogram()}});
 }
 
 }  // namespace wsload

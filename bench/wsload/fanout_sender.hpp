@@ -6,6 +6,7 @@
 #pragma once
 
 #include "frame.hpp"
+#include "latency.hpp"
 #include "scenario.hpp"
 #include "ws_connection.hpp"
 
@@ -31,7 +32,9 @@ class FanoutSender : public std::enable_shared_from_this<FanoutSender> {
 
   // Sends job.count messages at job.rate, waits up to job.ack_drain for the
   // acks, then calls done with {"event":"sent", "sent", "acked": [i...],
-  // "errors": {code: n}, "send_seconds"}.
+  // "errors": {code: n}, "send_seconds", "ack_latency_us": histogram} —
+  // the acks' latency is the server's path up to and through the commit,
+  // which every delivery also waits for.
   void run(std::function<void(boost::json::object)> done);
 
  private:
@@ -57,6 +60,8 @@ class FanoutSender : public std::enable_shared_from_this<FanoutSender> {
   std::int64_t next_ = 0;
   std::int64_t outstanding_ = 0;
   std::vector<std::uint8_t> acked_flags_;
+  std::vector<std::int64_t> sent_ns_;  // by message
+  LatencyRecorder ack_latencies_;
   std::vector<std::int64_t> acked_;
   std::map<std::string, int> errors_;
   bool all_sent_ = false;

@@ -9,7 +9,8 @@
 #include <fcntl.h>
 #include <netinet/in.h>
 #include <netinet/tcp.h>
-#include <sys/epoll.h>
+#include <liburing.h>
+#include <sys/eventfd.h>
 #include <sys/socket.h>
 #include <unistd.h>
 
@@ -18,6 +19,7 @@
 #include <array>
 #include <cerrno>
 #include <cstdio>
+#include <cstdlib>
 #include <cstring>
 #include <optional>
 
@@ -31,8 +33,11 @@ constexpr std::uint8_t kText = 0x1;
 constexpr std::uint8_t kClose = 0x8;
 constexpr std::uint8_t kPing = 0x9;
 constexpr std::uint8_t kPong = 0xA;
-constexpr std::size_t kReadBytes = 64 * 1024;
-constexpr int kEventsPerWake = 256;
+constexpr unsigned kBuffers = 2048;       // provided to the receives: more than a burst's frames
+constexpr std::size_t kBufferBytes = 4096;
+constexpr unsigned kQueueEntries = 1024;  // submissions (the first receives go in slices)
+constexpr unsigned kCompletions = 8192;
+constexpr std::uint16_t kBufferGroup = 0;
 
 std::string os_error(const char* what) { return std::string(what) + ": " + std::strerror(errno); }
 
@@ -121,15 +126,79 @@ bool recv_more(int fd, std::string& into) {
 
 }  // namespace
 
+// The ring, its provided buffers and its eventfd.
+struct RawSubscribers::Ring {
+  io_uring ring{};
+  bool ring_ready = false;
+  io_uring_buf_ring* buffers = nullptr;  // kBuffers entries, page-aligned
+  std::vector<char> memory = std::vector<char>(kBuffers * kBufferBytes);
+  int event_fd = -1;
+  std::string error;  // why it could not be set up
+
+  Ring() {
+    io_uring_params params{};
+    params.flags = IORING_SETUP_SINGLE_ISSUER | IORING_SETUP_DEFER_TASKRUN | IORING_SETUP_CQSIZE;
+    params.cq_entries = kCompletions;
+    if (const int rc = io_uring_queue_init_params(kQueueEntries, &ring, &params); rc < 0) {
+      error = std::string("io_uring (Linux 6.1 or later): ") + std::strerror(-rc);
+      return;
+    }
+    ring_ready = true;
+    void* entries = nullptr;
+    if (::posix_memalign(&entries, 4096, kBuffers * sizeof(io_uring_buf)) != 0) {
+      error = "out of memory";
+      return;
+    }
+    buffers = static_cast<io_uring_buf_ring*>(entries);
+    io_uring_buf_ring_init(buffers);
+    io_uring_buf_reg reg{};
+    reg.ring_addr = reinterpret_cast<std::uint64_t>(buffers);
+    reg.ring_entries = kBuffers;
+    reg.bgid = kBufferGroup;
+    if (const int rc = io_uring_register_buf_ring(&ring, &reg, 0); rc < 0) {
+      error = std::string("io_uring provided buffers: ") + std::strerror(-rc);
+      return;
+    }
+    for (unsigned id = 0; id < kBuffers; ++id) give_back(static_cast<std::uint16_t>(id), id);
+    io_uring_buf_ring_advance(buffers, static_cast<int>(kBuffers));
+    event_fd = ::eventfd(0, EFD_NONBLOCK | EFD_CLOEXEC);
+    if (event_fd < 0 || io_uring_register_eventfd(&ring, event_fd) < 0) error = os_error("eventfd");
+  }
+  ~Ring() {
+    if (ring_ready) io_uring_queue_exit(&ring);  // cancels what is still armed
+    std::free(buffers);
+  }
+  Ring(const Ring&) = delete;
+  Ring& operator=(const Ring&) = delete;
+
+  char* buffer(std::uint16_t id) { return memory.data() + id * kBufferBytes; }
+  void give_back(std::uint16_t id, unsigned offset) {
+    io_uring_buf_ring_add(buffers, buffer(id), kBufferBytes, id,
+                          io_uring_buf_ring_mask(kBuffers), static_cast<int>(offset));
+  }
+  // A multishot receive on `fd`, its completions marked `k`.
+  void arm(int fd, std::size_t k) {
+    io_uring_sqe* sqe = io_uring_get_sqe(&ring);
+    if (sqe == nullptr) {
+      io_uring_submit(&ring);
+      sqe = io_uring_get_sqe(&ring);
+    }
+    io_uring_prep_recv_multishot(sqe, fd, nullptr, 0, 0);
+    sqe->flags |= IOSQE_BUFFER_SELECT;
+    sqe->buf_group = kBufferGroup;
+    io_uring_sqe_set_data64(sqe, k);
+  }
+};
+
 RawSubscribers::RawSubscribers(asio::io_context& io, FrameSink frames, CloseSink closes)
     : io_(io), frames_(std::move(frames)), closes_(std::move(closes)),
-      epoll_fd_(::epoll_create1(EPOLL_CLOEXEC)), epoll_watch_(io) {}
+      ring_(std::make_unique<Ring>()), event_watch_(io) {}
 
 RawSubscribers::~RawSubscribers() {
   drop_all();
   boost::system::error_code ignored;
-  if (epoll_watch_.is_open()) epoll_watch_.close(ignored);  // closes epoll_fd_
-  else if (epoll_fd_ >= 0) ::close(epoll_fd_);
+  if (event_watch_.is_open()) event_watch_.close(ignored);  // closes the eventfd
+  else if (ring_->event_fd >= 0) ::close(ring_->event_fd);
 }
 
 RawSubscribers::Opened RawSubscribers::open(const Server& server,
@@ -154,7 +223,7 @@ RawSubscribers::Opened RawSubscribers::open(const Server& server,
 
 std::string RawSubscribers::open_one(const Server& server, const ConnSpec& spec, int spread,
                                      Millis timeout, Conn& conn) {
-  if (epoll_fd_ < 0) return os_error("epoll_create1");
+  if (!ring_->error.empty()) return ring_->error;
   conn.fd = ::socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC, 0);
   if (conn.fd < 0) return os_error("socket");
   const int fd = conn.fd;
@@ -235,13 +304,7 @@ void RawSubscribers::start() {
   for (std::size_t k = 0; k < conns_.size(); ++k) {
     Conn& c = conns_[k];
     if (c.fd < 0) continue;
-    epoll_event event{};
-    event.events = EPOLLIN;  // level-triggered: one recv per wake-up and socket
-    event.data.u64 = k;
-    if (::epoll_ctl(epoll_fd_, EPOLL_CTL_ADD, c.fd, &event) != 0) {
-      end(k, 1006, os_error("epoll_ctl"));
-      continue;
-    }
+    ring_->arm(c.fd, k);
     if (!c.pending.empty()) {
       std::string kept = std::move(c.pending);
       c.pending.clear();
@@ -249,12 +312,13 @@ void RawSubscribers::start() {
       if (used >= 0) c.pending = kept.substr(static_cast<std::size_t>(used));
     }
   }
-  epoll_watch_.assign(epoll_fd_);
+  io_uring_submit(&ring_->ring);
+  event_watch_.assign(ring_->event_fd);
   wait();
 }
 
 void RawSubscribers::wait() {
-  epoll_watch_.async_wait(asio::posix::stream_descriptor::wait_read,
+  event_watch_.async_wait(asio::posix::stream_descriptor::wait_read,
                           [this](const boost::system::error_code& ec) {
                             if (ec || dropped_) return;
                             drain();
@@ -263,22 +327,45 @@ void RawSubscribers::wait() {
 }
 
 void RawSubscribers::drain() {
-  std::array<epoll_event, kEventsPerWake> events;
+  std::uint64_t signals;
+  while (::read(ring_->event_fd, &signals, sizeof signals) > 0) {
+  }
+  io_uring& ring = ring_->ring;
   for (;;) {
-    const int n = ::epoll_wait(epoll_fd_, events.data(), kEventsPerWake, 0);
-    for (int i = 0; i < n && !dropped_; ++i) readable(static_cast<std::size_t>(events[i].data.u64));
-    if (n < kEventsPerWake || dropped_) return;
+    io_uring_submit_and_get_events(&ring);  // the deferred receives run here
+    unsigned head;
+    unsigned seen = 0;
+    unsigned returned = 0;
+    io_uring_cqe* cqe;
+    io_uring_for_each_cqe(&ring, head, cqe) {
+      ++seen;
+      const std::size_t k = io_uring_cqe_get_data64(cqe);
+      const int res = cqe->res;
+      if (cqe->flags & IORING_CQE_F_BUFFER) {
+        const auto id = static_cast<std::uint16_t>(cqe->flags >> IORING_CQE_BUFFER_SHIFT);
+        if (res > 0 && !dropped_ && conns_[k].fd >= 0) {
+          received(k, std::string_view(ring_->buffer(id), static_cast<std::size_t>(res)));
+        }
+        ring_->give_back(id, returned++);
+      }
+      if (dropped_ || conns_[k].fd < 0 || (cqe->flags & IORING_CQE_F_MORE)) continue;
+      // This socket's receive has ended: out of buffers (the bytes wait in
+      // the socket) or some other reason it may give again; else the end.
+      if (res > 0 || res == -ENOBUFS) {
+        ring_->arm(conns_[k].fd, k);
+      } else {
+        end(k, 1006, res == 0 ? "the server closed the connection"
+                              : std::string("recv: ") + std::strerror(-res));
+      }
+    }
+    io_uring_buf_ring_advance(ring_->buffers, static_cast<int>(returned));
+    io_uring_cq_advance(&ring, seen);
+    if (seen == 0 || dropped_) return;
   }
 }
 
-void RawSubscribers::readable(std::size_t k) {
+void RawSubscribers::received(std::size_t k, std::string_view got) {
   Conn& c = conns_[k];
-  if (c.fd < 0) return;
-  thread_local std::array<char, kReadBytes> buffer;
-  const ssize_t n = ::recv(c.fd, buffer.data(), buffer.size(), 0);
-  if (n < 0 && (errno == EAGAIN || errno == EWOULDBLOCK || errno == EINTR)) return;
-  if (n <= 0) return end(k, 1006, n == 0 ? "the server closed the connection" : os_error("recv"));
-  const std::string_view got(buffer.data(), static_cast<std::size_t>(n));
   if (c.pending.empty()) {
     const std::ptrdiff_t used = take_frames(k, got);
     if (used >= 0) conns_[k].pending.assign(got.substr(static_cast<std::size_t>(used)));
@@ -338,7 +425,7 @@ void RawSubscribers::send_control(std::size_t k, std::uint8_t opcode, std::strin
 void RawSubscribers::end(std::size_t k, int code, const std::string& reason) {
   Conn& c = conns_[k];
   if (c.fd < 0) return;
-  ::epoll_ctl(epoll_fd_, EPOLL_CTL_DEL, c.fd, nullptr);
+  ::shutdown(c.fd, SHUT_RDWR);  // ends its receive too (its last completion is ignored)
   ::close(c.fd);
   c.fd = -1;
   c.pending.clear();
