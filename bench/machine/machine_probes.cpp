@@ -1,0 +1,138 @@
+// tr_machine_probes: what this machine charges for the steps a delivery
+// cannot avoid, so that a benchmark report can say how much of its latency
+// is the machine's. Prints one Markdown table row per probe:
+//  - a system call (getppid), the cost every sendmsg/recv pays on entry;
+//  - waking a thread blocked on a pipe, on the other CPU and on the same
+//    one, after the sleeper has been idle 0, 1 and 10 ms (a virtual CPU
+//    that has gone idle may take long to wake);
+//  - a 32 KiB overwrite and fdatasync of a file in DIR (the WAL's commit),
+//    after 2 ms and 10 ms without disk writes.
+// Usage: tr_machine_probes DIR
+#include <fcntl.h>
+#include <pthread.h>
+#include <sched.h>
+#include <sys/syscall.h>
+#include <unistd.h>
+
+#include <algorithm>
+#include <atomic>
+#include <chrono>
+#include <cstdint>
+#include <cstdio>
+#include <string>
+#include <thread>
+#include <vector>
+
+namespace {
+
+using Clock = std::chrono::steady_clock;
+
+std::int64_t now_ns() {
+  return std::chrono::duration_cast<std::chrono::nanoseconds>(Clock::now().time_since_epoch()).count();
+}
+
+void pin_to(int cpu) {
+  cpu_set_t set;
+  CPU_ZERO(&set);
+  CPU_SET(cpu, &set);
+  pthread_setaffinity_np(pthread_self(), sizeof set, &set);
+}
+
+void sleep_us(int us) {
+  if (us > 0) std::this_thread::sleep_for(std::chrono::microseconds(us));
+}
+
+struct Percentiles {
+  double p50_us, p90_us;
+};
+
+Percentiles percentiles(std::vector<std::int64_t> ns) {
+  std::sort(ns.begin(), ns.end());
+  return {static_cast<double>(ns[ns.size() / 2]) / 1000,
+          static_cast<double>(ns[ns.size() * 9 / 10]) / 1000};
+}
+
+void row(const std::string& what, Percentiles p) {
+  std::printf("| %s | %.1f | %.1f |\n", what.c_str(), p.p50_us, p.p90_us);
+}
+
+Percentiles syscall_cost() {
+  std::vector<std::int64_t> ns;
+  for (int round = 0; round < 200; ++round) {
+    const std::int64_t start = now_ns();
+    for (int i = 0; i < 1000; ++i) syscall(SYS_getppid);
+    ns.push_back((now_ns() - start) / 1000);
+  }
+  return percentiles(ns);
+}
+
+// The writer sleeps `gap_us`, stamps the time and writes a byte; the reader,
+// blocked in read() on `reader_cpu`, measures how long it took to run.
+Percentiles wake_latency(int gap_us, int reader_cpu, int rounds) {
+  int pipe_fds[2];
+  if (::pipe(pipe_fds) != 0) return {0, 0};
+  std::atomic<std::int64_t> stamped{0};
+  std::vector<std::int64_t> ns;
+  ns.reserve(static_cast<std::size_t>(rounds));
+  std::thread reader([&] {
+    pin_to(reader_cpu);
+    char byte;
+    for (int i = 0; i < rounds; ++i) {
+      if (::read(pipe_fds[0], &byte, 1) != 1) break;
+      ns.push_back(now_ns() - stamped.load());
+    }
+  });
+  pin_to(0);
+  sleep_us(10000);
+  for (int i = 0; i < rounds; ++i) {
+    sleep_us(gap_us);
+    stamped = now_ns();
+    if (::write(pipe_fds[1], "x", 1) != 1) break;
+    if (gap_us == 0) sleep_us(20);  // lets the reader block again, without idling long
+  }
+  reader.join();
+  ::close(pipe_fds[0]);
+  ::close(pipe_fds[1]);
+  return percentiles(ns);
+}
+
+Percentiles sync_latency(const std::string& dir, int gap_us, int rounds) {
+  const std::string path = dir + "/tr-machine-probe.tmp";
+  const int fd = ::open(path.c_str(), O_CREAT | O_RDWR | O_TRUNC, 0600);
+  if (fd < 0) return {0, 0};
+  std::vector<char> block(32 * 1024, 'w');
+  for (int i = 0; i < 4; ++i) ::pwrite(fd, block.data(), block.size(), static_cast<off_t>(i * block.size()));
+  ::fsync(fd);  // the blocks exist: each round overwrites, as a WAL that has wrapped
+  std::vector<std::int64_t> ns;
+  for (int i = 0; i < rounds; ++i) {
+    sleep_us(gap_us);
+    const std::int64_t start = now_ns();
+    ::pwrite(fd, block.data(), block.size(), static_cast<off_t>((i % 4) * block.size()));
+    ::fdatasync(fd);
+    ns.push_back(now_ns() - start);
+  }
+  ::close(fd);
+  ::unlink(path.c_str());
+  return percentiles(ns);
+}
+
+}  // namespace
+
+int main(int argc, char** argv) {
+  if (argc != 2) {
+    std::fprintf(stderr, "usage: tr_machine_probes DIR (a directory on the data's file system)\n");
+    return 2;
+  }
+  const bool two_cpus = std::thread::hardware_concurrency() >= 2;
+  std::printf("| probe | p50 µs | p90 µs |\n|---|---:|---:|\n");
+  row("system call (getppid)", syscall_cost());
+  for (const int gap : {0, 1000, 10000}) {
+    const int rounds = gap >= 10000 ? 300 : 1000;
+    if (two_cpus) row("wake a thread on the other CPU, idle " + std::to_string(gap / 1000) + " ms", wake_latency(gap, 1, rounds));
+    row("wake a thread on the same CPU, idle " + std::to_string(gap / 1000) + " ms", wake_latency(gap, 0, rounds));
+  }
+  for (const int gap : {2000, 10000}) {
+    row("32 KiB overwrite + fdatasync, disk idle " + std::to_string(gap / 1000) + " ms", sync_latency(argv[1], gap, 200));
+  }
+  return 0;
+}
