@@ -26,6 +26,10 @@ using tcp = asio::ip::tcp;
 constexpr std::size_t kMaxFramesPerWrite = 64;
 constexpr std::size_t kMaxDeferredBytes = 64 * 1024;  // queued while a FlushScope is open
 constexpr int kMaxWritesInARow = 16;  // written at once before one waits on the executor
+static_assert(kMaxFramesPerWrite * ws::kMaxHeaderBytes <= SendBatch::kScratchBytes &&
+                  kMaxFramesPerWrite <= SendBatch::kMaxParts &&
+                  kMaxFramesPerWrite * 2 <= SendBatch::kMaxBuffers,
+              "a direct write's frames fit in a SendBatch slot");
 
 // Adds one frame to a gathered write: its header, written into
 // `header_slot` (kMaxHeaderBytes long), then its payload as is. Returns the
@@ -162,9 +166,18 @@ void WsConnection::wrote(SendBatch::Slot& slot, std::ptrdiff_t result) noexcept 
   }
   // Nothing written: the socket is full, or broken (the executor's write meets the error).
   if (result <= 0 || !queue_.empty()) {
-    slot.then = [self = shared_from_this()] {
-      asio::post(self->socket_.get_executor(), [self] { self->pump(); });
-    };
+    try {
+      slot.then = [self = shared_from_this()] {
+        asio::post(self->socket_.get_executor(), [self] { self->pump(); });
+      };
+    } catch (const std::exception&) {
+      // Out of memory: the writer stays claimed, so the connection is given
+      // up as in flush(); tick() cuts it within kCloseHandshakeMs.
+      if (!closing_) {
+        closing_ = true;
+        closing_since_ms_ = steady_ms();
+      }
+    }
     return;
   }
   writer_idle_ = true;
