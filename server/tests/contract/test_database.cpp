@@ -2,7 +2,6 @@
 
 #include <gtest/gtest.h>
 
-#include <atomic>
 #include <cstdlib>
 #include <filesystem>
 
@@ -39,10 +38,9 @@ std::vector<Backend> all_backends(bool with_memory) {
 TestDatabase::TestDatabase(Backend backend, std::size_t pool_size) : backend_(backend) {
   if (backend == Backend::kMemory) return;
   if (backend == Backend::kSqlite) {
-    static std::atomic<int> counter{0};
-    file_dir_ = (std::filesystem::temp_directory_path() /
-                 ("tr-contract-" + std::to_string(::getpid()) + "-" + std::to_string(counter++)))
-                    .string();
+    // A random name: a process id is reused, and a test process that was
+    // killed leaves its directory (and its tables) behind.
+    file_dir_ = (std::filesystem::temp_directory_path() / ("tr-contract-" + new_id())).string();
     std::filesystem::create_directories(file_dir_);
     url_ = "sqlite://" + file_dir_ + "/test.db";
   } else {

@@ -6,9 +6,7 @@
 // through checkpoints that restart the WAL.
 #include <gtest/gtest.h>
 #include <sqlite3.h>
-#include <unistd.h>
 
-#include <cstdlib>
 #include <filesystem>
 #include <memory>
 #include <stdexcept>
@@ -16,6 +14,7 @@
 #include <utility>
 
 #include "adapters/sql/wal_write_gathering.hpp"
+#include "core/ids.hpp"
 
 namespace tr {
 namespace {
@@ -75,9 +74,7 @@ class WalWriteGathering : public ::testing::TestWithParam<const char*> {
  protected:
   void SetUp() override {
     sql::install_wal_write_gathering();
-    dir_ = fs::temp_directory_path() /
-           ("tr-wal-gathering-" + std::to_string(::getpid()) + "-" +
-            std::to_string(std::rand()));
+    dir_ = fs::temp_directory_path() / ("tr-wal-gathering-" + new_id());  // never reused
     fs::create_directories(dir_);
     writer_ = std::make_unique<Connection>(dir_ / "test.db");
     writer_->exec("PRAGMA journal_mode = WAL");

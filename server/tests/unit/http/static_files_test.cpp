@@ -5,6 +5,8 @@
 #include <filesystem>
 #include <fstream>
 
+#include "core/ids.hpp"
+
 namespace tr::http {
 namespace {
 namespace fs = std::filesystem;
@@ -12,7 +14,7 @@ namespace fs = std::filesystem;
 class StaticFilesTest : public ::testing::Test {
  protected:
   void SetUp() override {
-    root_ = fs::temp_directory_path() / ("tr-static-" + std::to_string(::getpid()));
+    root_ = fs::temp_directory_path() / ("tr-static-" + new_id());  // never reused
     fs::create_directories(root_ / "dist" / "assets");
     write(root_ / "dist" / "index.html", "<html>app</html>");
     write(root_ / "dist" / "assets" / "app-1234.js", "console.log(1)");
