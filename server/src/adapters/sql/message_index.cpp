@@ -86,9 +86,13 @@ MessageIndex::~MessageIndex() {
   thread_.join();
 }
 
+// Wakes the thread only when there was nothing pending: while it gathers a
+// round (kGather) every commit would otherwise wake it for nothing, a
+// futex call on the committer's path and a wake-up of an idle CPU.
 void MessageIndex::notify() {
   {
     std::lock_guard lock(mu_);
+    if (pending_) return;
     pending_ = true;
   }
   cv_.notify_one();
