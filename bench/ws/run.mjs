@@ -17,9 +17,10 @@
 //       client of bench/wsload (build/release/bench/wsload/tr_wsload, or
 //       TR_WSLOAD_BINARY): the sender in one process, the subscribers split
 //       over --cppProcs processes (default 1); the throughput senders over
-//       --cppTpProcs. Its subscribers read bare sockets through one epoll set:
-//       about 0.4 core for the full fan-out (50,000 frames/s), where Node's
-//       workers took 0.9 and Beast's reads 0.5 — CPU the server gets back.
+//       --cppTpProcs. Its subscribers read bare sockets through io_uring:
+//       about 0.25–0.3 core for the full fan-out (50,000 frames/s), where an
+//       epoll set took 0.4, Node's workers 0.9 and Beast's reads 0.5 — CPU the
+//       server gets back.
 //       One receiving process keeps up; a second one only adds a runnable
 //       process that competes with the server for the two cores.
 //   --client node           fanout and throughput in Node (worker.mjs, npm ws)
