@@ -18,7 +18,10 @@
 #include <atomic>
 #include <chrono>
 #include <cstdint>
+#include <cerrno>
 #include <cstdio>
+#include <cstdlib>
+#include <cstring>
 #include <string>
 #include <thread>
 #include <vector>
@@ -28,7 +31,13 @@ namespace {
 using Clock = std::chrono::steady_clock;
 
 std::int64_t now_ns() {
-  return std::chrono::duration_cast<std::chrono::nanoseconds>(Clock::now().time_since_epoch()).count();
+  return std::chrono::duration_cast<std::chrono::nanoseconds>(Clock::now().time_since_epoch())
+      .count();
+}
+
+[[noreturn]] void fail(const std::string& what) {
+  std::fprintf(stderr, "tr_machine_probes: %s: %s\n", what.c_str(), std::strerror(errno));
+  std::exit(1);
 }
 
 void pin_to(int cpu) {
@@ -47,6 +56,7 @@ struct Percentiles {
 };
 
 Percentiles percentiles(std::vector<std::int64_t> ns) {
+  if (ns.empty()) fail("no samples");
   std::sort(ns.begin(), ns.end());
   return {static_cast<double>(ns[ns.size() / 2]) / 1000,
           static_cast<double>(ns[ns.size() * 9 / 10]) / 1000};
@@ -70,7 +80,7 @@ Percentiles syscall_cost() {
 // blocked in read() on `reader_cpu`, measures how long it took to run.
 Percentiles wake_latency(int gap_us, int reader_cpu, int rounds) {
   int pipe_fds[2];
-  if (::pipe(pipe_fds) != 0) return {0, 0};
+  if (::pipe(pipe_fds) != 0) fail("pipe");
   std::atomic<std::int64_t> stamped{0};
   std::vector<std::int64_t> ns;
   ns.reserve(static_cast<std::size_t>(rounds));
@@ -99,16 +109,22 @@ Percentiles wake_latency(int gap_us, int reader_cpu, int rounds) {
 Percentiles sync_latency(const std::string& dir, int gap_us, int rounds) {
   const std::string path = dir + "/tr-machine-probe.tmp";
   const int fd = ::open(path.c_str(), O_CREAT | O_RDWR | O_TRUNC, 0600);
-  if (fd < 0) return {0, 0};
+  if (fd < 0) fail("cannot create a file in " + dir);
   std::vector<char> block(32 * 1024, 'w');
-  for (int i = 0; i < 4; ++i) ::pwrite(fd, block.data(), block.size(), static_cast<off_t>(i * block.size()));
-  ::fsync(fd);  // the blocks exist: each round overwrites, as a WAL that has wrapped
+  auto write_block = [&](int i) {
+    const auto at = static_cast<off_t>((i % 4) * block.size());
+    if (::pwrite(fd, block.data(), block.size(), at) != static_cast<ssize_t>(block.size())) {
+      fail("write to " + path);
+    }
+  };
+  for (int i = 0; i < 4; ++i) write_block(i);
+  if (::fsync(fd) != 0) fail("fsync");  // the blocks exist: each round overwrites, as a wrapped WAL
   std::vector<std::int64_t> ns;
   for (int i = 0; i < rounds; ++i) {
     sleep_us(gap_us);
     const std::int64_t start = now_ns();
-    ::pwrite(fd, block.data(), block.size(), static_cast<off_t>((i % 4) * block.size()));
-    ::fdatasync(fd);
+    write_block(i);
+    if (::fdatasync(fd) != 0) fail("fdatasync");
     ns.push_back(now_ns() - start);
   }
   ::close(fd);
@@ -128,11 +144,13 @@ int main(int argc, char** argv) {
   row("system call (getppid)", syscall_cost());
   for (const int gap : {0, 1000, 10000}) {
     const int rounds = gap >= 10000 ? 300 : 1000;
-    if (two_cpus) row("wake a thread on the other CPU, idle " + std::to_string(gap / 1000) + " ms", wake_latency(gap, 1, rounds));
-    row("wake a thread on the same CPU, idle " + std::to_string(gap / 1000) + " ms", wake_latency(gap, 0, rounds));
+    const std::string idle = ", idle " + std::to_string(gap / 1000) + " ms";
+    if (two_cpus) row("wake a thread on the other CPU" + idle, wake_latency(gap, 1, rounds));
+    row("wake a thread on the same CPU" + idle, wake_latency(gap, 0, rounds));
   }
   for (const int gap : {2000, 10000}) {
-    row("32 KiB overwrite + fdatasync, disk idle " + std::to_string(gap / 1000) + " ms", sync_latency(argv[1], gap, 200));
+    row("32 KiB overwrite + fdatasync, disk idle " + std::to_string(gap / 1000) + " ms",
+        sync_latency(argv[1], gap, 200));
   }
   return 0;
 }

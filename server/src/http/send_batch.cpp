@@ -6,6 +6,7 @@
 
 #include <cerrno>
 #include <cstdint>
+
 #include <spdlog/spdlog.h>
 
 namespace tr::http {

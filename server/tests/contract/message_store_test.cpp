@@ -233,10 +233,13 @@ TEST_P(MessageStoreContract, ABatchOfRetriesFindsEveryEarlierPost) {
 TEST_P(MessageStoreContract, ABatchHoldsAtMostAQuarterMebibyteOfText) {
   const std::uint64_t before = messages_->batches_committed();
   std::vector<PostRequest> requests;
-  for (int i = 0; i < 100; ++i) requests.push_back(post("u_owner", std::string(8000, 'x') + std::to_string(i)));
+  for (int i = 0; i < 100; ++i) {
+    requests.push_back(post("u_owner", std::string(8000, 'x') + std::to_string(i)));
+  }
   auto results = post_together(std::move(requests));
   for (const auto& r : results) ASSERT_TRUE(r) << r.error().message;
-  EXPECT_GE(messages_->batches_committed() - before, 4u) << "800 KB of text in batches of 256 KiB at most";
+  EXPECT_GE(messages_->batches_committed() - before, 4u)
+      << "800 KB of text in batches of 256 KiB at most";
   expect_gap_free(event_seqs(room_id_));
   EXPECT_EQ(event_seqs(room_id_).size(), 100u);
 }

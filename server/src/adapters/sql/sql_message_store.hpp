@@ -1,8 +1,9 @@
 #pragma once
 // SqlMessageStore: MessageStore on SQLite or PostgreSQL. Posts go through a
 // group committer: one thread takes every post waiting (up to max_batch, and
-// up to kMaxBatchBytes of text) and writes them in one transaction (each post is checked first, so a refused
-// one writes nothing; a database error retries each post alone). Every caller
+// up to 256 KiB of text) and writes them in one transaction (each post is
+// checked first, so a refused one writes nothing; a database error retries
+// each post alone). Every caller
 // learns its result only after COMMIT returned, i.e. once the batch is
 // durable, on a delivery thread that gives the answers batch after batch in
 // commit order while the committer writes the next batch (a batch of a few

@@ -9,7 +9,9 @@
 #include <sys/socket.h>
 #include <unistd.h>
 
+#include <algorithm>
 #include <cerrno>
+#include <functional>
 #include <memory>
 #include <mutex>
 #include <string>
@@ -60,6 +62,12 @@ struct Recorder final : SendBatch::Writer {
   }
 };
 
+// Runs `run` when its FlushScope flushes: adds writes from inside a flush.
+struct RunOnFlush final : Flushable {
+  std::function<void()> run;
+  void flush() noexcept override { run(); }
+};
+
 // Two parts, the first from the slot's scratch bytes, the second from `tail`.
 void add_write(SendBatch& batch, int fd, const std::shared_ptr<Recorder>& writer,
                const std::string& head, const std::string& tail) {
@@ -102,11 +110,7 @@ TEST_P(SendBatchBothWays, InsideAFlushTheWritesWaitForItsEndThenAllArrive) {
     writers.push_back(std::make_shared<Recorder>());
   }
   const std::string tail(3000, 't');
-  struct Adder final : Flushable {
-    std::function<void()> run;
-    void flush() noexcept override { run(); }
-  };
-  auto adder = std::make_shared<Adder>();
+  auto adder = std::make_shared<RunOnFlush>();
   std::vector<std::size_t> results_seen_during_flush;
   adder->run = [&] {
     for (int i = 0; i < kSockets; ++i) {
@@ -140,11 +144,7 @@ TEST_P(SendBatchBothWays, AFullSocketAnswersWouldBlockAndTheOthersAreStillWritte
   }
   auto blocked = std::make_shared<Recorder>();
   auto fine = std::make_shared<Recorder>();
-  struct Adder final : Flushable {
-    std::function<void()> run;
-    void flush() noexcept override { run(); }
-  };
-  auto adder = std::make_shared<Adder>();
+  auto adder = std::make_shared<RunOnFlush>();
   const std::string tail = "!";
   adder->run = [&] {
     add_write(batch_, full.writer, blocked, "more", tail);
