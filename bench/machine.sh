@@ -12,6 +12,7 @@ if [ "${1:-}" = "--no-build" ]; then build=0; shift; fi
 dir=${1:-/tmp}
 [ -d "$dir" ] || { echo "error: $dir is not a directory" >&2; exit 2; }
 [ "$build" = 1 ] && build_release
+ulimit -n 4096 2>/dev/null || true  # the fan-out floor holds 1,000 sockets
 probes="$bench_root/build/release/bench/machine/tr_machine_probes"
 [ -x "$probes" ] || { echo "error: $probes is not built (run without --no-build)" >&2; exit 1; }
 

@@ -6,7 +6,10 @@
 //    one, after the sleeper has been idle 0, 1 and 10 ms (a virtual CPU
 //    that has gone idle may take long to wake);
 //  - a 32 KiB overwrite and fdatasync of a file in DIR (the WAL's commit),
-//    after 2 ms and 10 ms without disk writes.
+//    after 2 ms and 10 ms without disk writes;
+//  - the fan-out floor (fanout_floor.hpp): one frame to each of 500
+//    loopback connections, 100 rounds a second, with no server at all, read
+//    by a thread that polls and by one that blocks.
 // Usage: tr_machine_probes DIR
 #include <fcntl.h>
 #include <pthread.h>
@@ -14,56 +17,24 @@
 #include <sys/syscall.h>
 #include <unistd.h>
 
-#include <algorithm>
 #include <atomic>
-#include <chrono>
 #include <cstdint>
-#include <cerrno>
 #include <cstdio>
-#include <cstdlib>
-#include <cstring>
 #include <string>
 #include <thread>
 #include <vector>
 
+#include "fanout_floor.hpp"
+#include "probe_stats.hpp"
+
+namespace probes {
 namespace {
-
-using Clock = std::chrono::steady_clock;
-
-std::int64_t now_ns() {
-  return std::chrono::duration_cast<std::chrono::nanoseconds>(Clock::now().time_since_epoch())
-      .count();
-}
-
-[[noreturn]] void fail(const std::string& what) {
-  std::fprintf(stderr, "tr_machine_probes: %s: %s\n", what.c_str(), std::strerror(errno));
-  std::exit(1);
-}
 
 void pin_to(int cpu) {
   cpu_set_t set;
   CPU_ZERO(&set);
   CPU_SET(cpu, &set);
   pthread_setaffinity_np(pthread_self(), sizeof set, &set);
-}
-
-void sleep_us(int us) {
-  if (us > 0) std::this_thread::sleep_for(std::chrono::microseconds(us));
-}
-
-struct Percentiles {
-  double p50_us, p90_us;
-};
-
-Percentiles percentiles(std::vector<std::int64_t> ns) {
-  if (ns.empty()) fail("no samples");
-  std::sort(ns.begin(), ns.end());
-  return {static_cast<double>(ns[ns.size() / 2]) / 1000,
-          static_cast<double>(ns[ns.size() * 9 / 10]) / 1000};
-}
-
-void row(const std::string& what, Percentiles p) {
-  std::printf("| %s | %.1f | %.1f |\n", what.c_str(), p.p50_us, p.p90_us);
 }
 
 Percentiles syscall_cost() {
@@ -84,6 +55,8 @@ Percentiles wake_latency(int gap_us, int reader_cpu, int rounds) {
   std::atomic<std::int64_t> stamped{0};
   std::vector<std::int64_t> ns;
   ns.reserve(static_cast<std::size_t>(rounds));
+  cpu_set_t unpinned;  // the caller's CPUs, given back at the end
+  pthread_getaffinity_np(pthread_self(), sizeof unpinned, &unpinned);
   std::thread reader([&] {
     pin_to(reader_cpu);
     char byte;
@@ -101,6 +74,7 @@ Percentiles wake_latency(int gap_us, int reader_cpu, int rounds) {
     if (gap_us == 0) sleep_us(20);  // lets the reader block again, without idling long
   }
   reader.join();
+  pthread_setaffinity_np(pthread_self(), sizeof unpinned, &unpinned);
   ::close(pipe_fds[0]);
   ::close(pipe_fds[1]);
   return percentiles(ns);
@@ -133,8 +107,10 @@ Percentiles sync_latency(const std::string& dir, int gap_us, int rounds) {
 }
 
 }  // namespace
+}  // namespace probes
 
 int main(int argc, char** argv) {
+  using namespace probes;
   if (argc != 2) {
     std::fprintf(stderr, "usage: tr_machine_probes DIR (a directory on the data's file system)\n");
     return 2;
@@ -151,6 +127,11 @@ int main(int argc, char** argv) {
   for (const int gap : {2000, 10000}) {
     row("32 KiB overwrite + fdatasync, disk idle " + std::to_string(gap / 1000) + " ms",
         sync_latency(argv[1], gap, 200));
+  }
+  for (const bool poll : {true, false}) {
+    row(std::string("fan-out floor: a 320-byte frame to each of 500 loopback connections, ") +
+            "100 rounds/s, the reader " + (poll ? "polling" : "blocking"),
+        fanout_floor(500, 300, 10000, poll));
   }
   return 0;
 }

@@ -9,7 +9,7 @@
 //
 // node run.mjs --url http://127.0.0.1:PORT --pid SERVER_PID --scenario idle|fanout|throughput|catchup
 //   [--quick] [--client cpp|node] [--procs N] [--cppProcs N] [--cppTpProcs N] [--spread N]
-//   and per-scenario sizes (see DEFAULTS).
+//   [--readers poll|block] and per-scenario sizes (see DEFAULTS).
 //
 // This script sets everything up through the REST API (users, rooms, tokens)
 // and prints the tables. The connections are held by load generators:
@@ -23,6 +23,11 @@
 //       server gets back.
 //       One receiving process keeps up; a second one only adds a runnable
 //       process that competes with the server for the two cores.
+//       --readers poll (default): the subscribers' thread polls its ring and
+//       never sleeps (a core busy for the run), so that no frame waits for
+//       the load generator to wake up; --readers block: it sleeps between
+//       frames, and its wake-ups count in the latency (see
+//       bench/wsload/raw_subscribers.hpp and bench/machine.sh's fan-out floor).
 //   --client node           fanout and throughput in Node (worker.mjs, npm ws)
 //       as before, over --procs processes — kept for comparison.
 // idle and catchup always run in the Node workers.
@@ -58,6 +63,8 @@ function parseArgs(argv) {
   o.spread = Number(a.spread ?? 50);
   o.client = a.client ?? 'cpp';
   if (!['cpp', 'node'].includes(o.client)) throw new Error(`--client must be cpp or node, not ${o.client}`);
+  o.readers = a.readers ?? 'poll';
+  if (!['poll', 'block'].includes(o.readers)) throw new Error(`--readers must be poll or block, not ${o.readers}`);
   o.adminPassword = a['admin-password'] ?? process.env.TR_ADMIN_PASSWORD ?? 'bench-admin-password';
   o.database = a.database ?? (process.env.TR_DATABASE_URL?.startsWith('postgres') ? 'PostgreSQL' : 'SQLite');
   if (!o.url || !o.pid || !o.scenario) throw new Error('usage: run.mjs --url URL --pid PID --scenario idle|fanout|throughput|catchup [--quick]');
@@ -302,8 +309,8 @@ async function fanout() {
   const r = opts.client === 'cpp' ? await fanoutCpp(count, specs, sender, room) : await fanoutNode(count, specs, sender, room);
   const expected = r.ackedCount * r.ok;
   console.log(table(`fan-out: 1 sender → ${r.ok} subscribers, ${opts.rate} msg/s for ${opts.seconds} s (targets p50 ≤ 3 ms, p99 ≤ 15 ms, 0 lost, 0 duplicated)`,
-    ['subscribers', 'sent', 'acked', 'send errors', 'deliveries expected', 'delivered', 'lost', 'duplicated', 'subscribers closed', 'p50 ms', 'p99 ms', 'max ms', 'ack p50 ms', 'server CPU %', 'server RSS MB', 'server peak RSS MB', 'load-gen CPU %', 'cores'],
-    [[r.ok, r.sent, r.ackedCount, countsText(r.sendErrors), expected, r.delivered, r.lost, r.dups, r.closed, fmt(r.p50, 2), fmt(r.p99, 2), fmt(r.max, 2),
+    ['subscribers', 'readers', 'sent', 'acked', 'send errors', 'deliveries expected', 'delivered', 'lost', 'duplicated', 'subscribers closed', 'p50 ms', 'p99 ms', 'max ms', 'ack p50 ms', 'server CPU %', 'server RSS MB', 'server peak RSS MB', 'load-gen CPU %', 'cores'],
+    [[r.ok, opts.client === 'cpp' ? opts.readers : 'block (Node)', r.sent, r.ackedCount, countsText(r.sendErrors), expected, r.delivered, r.lost, r.dups, r.closed, fmt(r.p50, 2), fmt(r.p99, 2), fmt(r.max, 2),
       r.ackP50 === undefined ? '–' : fmt(r.ackP50, 2), fmt(cpuPercent(r.s0, r.s1), 1), MB(r.s1.rssKb), MB(r.s1.hwmKb), fmt(cpuPercent(r.l0, r.l1), 1), cores]]));
 }
 
@@ -344,7 +351,7 @@ async function fanoutNode(count, specs, sender, room) {
 // report exact per-message delivery counts and a latency histogram.
 async function fanoutCpp(count, specs, sender, room) {
   const parts = split(specs, Math.max(1, Math.min(opts.cppProcs, specs.length)));
-  const receivers = parts.map((part, i) => startLoadProc(`receiver ${i}`, wsloadJob('fanout', { subscribers: part, spread: opts.spread, count })));
+  const receivers = parts.map((part, i) => startLoadProc(`receiver ${i}`, wsloadJob('fanout', { subscribers: part, spread: opts.spread, count, readers: opts.readers })));
   const senderProc = startLoadProc('sender', wsloadJob('fanout', {
     subscribers: [], sender: { index: specs.length, token: sender.token, room_id: room.room_id }, count, rate: opts.rate,
   }));

@@ -25,7 +25,8 @@ FanoutReceivers::FanoutReceivers(const Context& context)
 void FanoutReceivers::open(std::function<void(double)> ready) {
   conns_ = std::make_unique<RawSubscribers>(
       c_.io, [this](std::size_t k, std::string_view text) { delivery(k, text); },
-      [this](std::size_t k, int code, const std::string& reason) { closed(k, code, reason); });
+      [this](std::size_t k, int code, const std::string& reason) { closed(k, code, reason); },
+      c_.job.poll_readers);
   const RawSubscribers::Opened opened =
       conns_->open(c_.server, c_.job.subscribers, c_.job.spread, c_.job.connect_timeout);
   if (opened.failed > 0) {

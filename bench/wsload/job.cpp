@@ -82,6 +82,12 @@ Job parse_job(const json::object& o) {
     job.pad_bytes = integer(o, "pad_bytes", job.pad_bytes, 0, 1 << 20);
     job.ack_drain = millis(o, "ack_drain_ms", job.ack_drain);
     job.drain = millis(o, "drain_ms", job.drain);
+    if (const json::value* r = field(o, "readers", false); r != nullptr) {
+      if (!r->is_string() || (r->as_string() != "poll" && r->as_string() != "block")) {
+        fatal("job: 'readers' must be \"poll\" or \"block\"");
+      }
+      job.poll_readers = r->as_string() == "poll";
+    }
   } else if (job.mode == "throughput") {
     job.senders = conn_specs(o, "senders");
     job.window = integer(o, "window", job.window, 1, 100000);

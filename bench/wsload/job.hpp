@@ -8,7 +8,8 @@
 //    "spread": 50,                source addresses 127.0.0.(2 + index % spread); 0 = any
 //    fanout:     "subscribers": [{"index", "token", "room_id"}...], "sender": {...} (optional),
 //                "count": 3000 (messages, numbered 0..count-1), "rate": 100 (per second),
-//                "pad_bytes": 0, "ack_drain_ms": 15000, "drain_ms": 10000
+//                "pad_bytes": 0, "ack_drain_ms": 15000, "drain_ms": 10000,
+//                "readers": "poll" | "block" (how the subscribers wait for frames)
 //    throughput: "senders": [{"index", "token", "room_id"}...], "window": 8,
 //                "warmup_ms": 1000, "duration_ms": 10000, "payload_bytes": 100,
 //                "drain_ms": 10000}
@@ -49,6 +50,7 @@ struct Job {
   int pad_bytes = 0;
   Millis ack_drain{15000};
   Millis drain{10000};
+  bool poll_readers = true;
 
   // throughput
   std::vector<ConnSpec> senders;

@@ -4,6 +4,7 @@
 #include "frame.hpp"
 #include "helpers.hpp"
 #include "monotonic.hpp"
+#include "receive_ring.hpp"
 
 #include <arpa/inet.h>
 #include <fcntl.h>
@@ -33,11 +34,6 @@ constexpr std::uint8_t kText = 0x1;
 constexpr std::uint8_t kClose = 0x8;
 constexpr std::uint8_t kPing = 0x9;
 constexpr std::uint8_t kPong = 0xA;
-constexpr unsigned kBuffers = 2048;       // provided to the receives: more than a burst's frames
-constexpr std::size_t kBufferBytes = 4096;
-constexpr unsigned kQueueEntries = 1024;  // submissions (the first receives go in slices)
-constexpr unsigned kCompletions = 8192;
-constexpr std::uint16_t kBufferGroup = 0;
 
 std::string os_error(const char* what) { return std::string(what) + ": " + std::strerror(errno); }
 
@@ -126,73 +122,25 @@ bool recv_more(int fd, std::string& into) {
 
 }  // namespace
 
-// The ring, its provided buffers and its eventfd.
+// The receiving ring and, for a reader that waits, the eventfd it signals.
 struct RawSubscribers::Ring {
-  io_uring ring{};
-  bool ring_ready = false;
-  io_uring_buf_ring* buffers = nullptr;  // kBuffers entries, page-aligned
-  std::vector<char> memory = std::vector<char>(kBuffers * kBufferBytes);
+  bench::ReceiveRing receive;
   int event_fd = -1;
   std::string error;  // why it could not be set up
 
-  Ring() {
-    io_uring_params params{};
-    params.flags = IORING_SETUP_SINGLE_ISSUER | IORING_SETUP_DEFER_TASKRUN | IORING_SETUP_CQSIZE;
-    params.cq_entries = kCompletions;
-    if (const int rc = io_uring_queue_init_params(kQueueEntries, &ring, &params); rc < 0) {
-      error = std::string("io_uring (Linux 6.1 or later): ") + std::strerror(-rc);
-      return;
-    }
-    ring_ready = true;
-    void* entries = nullptr;
-    if (::posix_memalign(&entries, 4096, kBuffers * sizeof(io_uring_buf)) != 0) {
-      error = "out of memory";
-      return;
-    }
-    buffers = static_cast<io_uring_buf_ring*>(entries);
-    io_uring_buf_ring_init(buffers);
-    io_uring_buf_reg reg{};
-    reg.ring_addr = reinterpret_cast<std::uint64_t>(buffers);
-    reg.ring_entries = kBuffers;
-    reg.bgid = kBufferGroup;
-    if (const int rc = io_uring_register_buf_ring(&ring, &reg, 0); rc < 0) {
-      error = std::string("io_uring provided buffers: ") + std::strerror(-rc);
-      return;
-    }
-    for (unsigned id = 0; id < kBuffers; ++id) give_back(static_cast<std::uint16_t>(id), id);
-    io_uring_buf_ring_advance(buffers, static_cast<int>(kBuffers));
+  explicit Ring(bool poll) : error(receive.error()) {
+    if (!error.empty() || poll) return;
     event_fd = ::eventfd(0, EFD_NONBLOCK | EFD_CLOEXEC);
-    if (event_fd < 0 || io_uring_register_eventfd(&ring, event_fd) < 0) error = os_error("eventfd");
-  }
-  ~Ring() {
-    if (ring_ready) io_uring_queue_exit(&ring);  // cancels what is still armed
-    std::free(buffers);
-  }
-  Ring(const Ring&) = delete;
-  Ring& operator=(const Ring&) = delete;
-
-  char* buffer(std::uint16_t id) { return memory.data() + id * kBufferBytes; }
-  void give_back(std::uint16_t id, unsigned offset) {
-    io_uring_buf_ring_add(buffers, buffer(id), kBufferBytes, id,
-                          io_uring_buf_ring_mask(kBuffers), static_cast<int>(offset));
-  }
-  // A multishot receive on `fd`, its completions marked `k`.
-  void arm(int fd, std::size_t k) {
-    io_uring_sqe* sqe = io_uring_get_sqe(&ring);
-    if (sqe == nullptr) {
-      io_uring_submit(&ring);
-      sqe = io_uring_get_sqe(&ring);
+    if (event_fd < 0 || io_uring_register_eventfd(&receive.ring(), event_fd) < 0) {
+      error = os_error("eventfd");
     }
-    io_uring_prep_recv_multishot(sqe, fd, nullptr, 0, 0);
-    sqe->flags |= IOSQE_BUFFER_SELECT;
-    sqe->buf_group = kBufferGroup;
-    io_uring_sqe_set_data64(sqe, k);
   }
 };
 
-RawSubscribers::RawSubscribers(asio::io_context& io, FrameSink frames, CloseSink closes)
+RawSubscribers::RawSubscribers(asio::io_context& io, FrameSink frames, CloseSink closes,
+                               bool poll)
     : io_(io), frames_(std::move(frames)), closes_(std::move(closes)),
-      ring_(std::make_unique<Ring>()), event_watch_(io) {}
+      ring_(std::make_unique<Ring>(poll)), event_watch_(io), polling_(poll) {}
 
 RawSubscribers::~RawSubscribers() {
   drop_all();
@@ -304,7 +252,7 @@ void RawSubscribers::start() {
   for (std::size_t k = 0; k < conns_.size(); ++k) {
     Conn& c = conns_[k];
     if (c.fd < 0) continue;
-    ring_->arm(c.fd, k);
+    ring_->receive.arm(c.fd, k);
     if (!c.pending.empty()) {
       std::string kept = std::move(c.pending);
       c.pending.clear();
@@ -312,9 +260,21 @@ void RawSubscribers::start() {
       if (used >= 0) c.pending = kept.substr(static_cast<std::size_t>(used));
     }
   }
-  io_uring_submit(&ring_->ring);
+  io_uring_submit(&ring_->receive.ring());
+  if (polling_) {
+    if (!conns_.empty()) poll();  // (a sender-only process has nothing to read)
+    return;
+  }
   event_watch_.assign(ring_->event_fd);
   wait();
+}
+
+void RawSubscribers::poll() {
+  asio::post(io_, [this, alive = std::weak_ptr<int>(alive_)] {
+    if (alive.expired() || dropped_) return;
+    drain();
+    poll();
+  });
 }
 
 void RawSubscribers::wait() {
@@ -328,9 +288,9 @@ void RawSubscribers::wait() {
 
 void RawSubscribers::drain() {
   std::uint64_t signals;
-  while (::read(ring_->event_fd, &signals, sizeof signals) > 0) {
+  while (!polling_ && ::read(ring_->event_fd, &signals, sizeof signals) > 0) {
   }
-  io_uring& ring = ring_->ring;
+  io_uring& ring = ring_->receive.ring();
   for (;;) {
     io_uring_submit_and_get_events(&ring);  // the deferred receives run here
     unsigned head;
@@ -344,21 +304,21 @@ void RawSubscribers::drain() {
       if (cqe->flags & IORING_CQE_F_BUFFER) {
         const auto id = static_cast<std::uint16_t>(cqe->flags >> IORING_CQE_BUFFER_SHIFT);
         if (res > 0 && !dropped_ && conns_[k].fd >= 0) {
-          received(k, std::string_view(ring_->buffer(id), static_cast<std::size_t>(res)));
+          received(k, std::string_view(ring_->receive.buffer(id), static_cast<std::size_t>(res)));
         }
-        ring_->give_back(id, returned++);
+        ring_->receive.give_back(id, returned++);
       }
       if (dropped_ || conns_[k].fd < 0 || (cqe->flags & IORING_CQE_F_MORE)) continue;
       // This socket's receive has ended: out of buffers (the bytes wait in
       // the socket) or some other reason it may give again; else the end.
       if (res > 0 || res == -ENOBUFS) {
-        ring_->arm(conns_[k].fd, k);
+        ring_->receive.arm(conns_[k].fd, k);
       } else {
         end(k, 1006, res == 0 ? "the server closed the connection"
                               : std::string("recv: ") + std::strerror(-res));
       }
     }
-    io_uring_buf_ring_advance(ring_->buffers, static_cast<int>(returned));
+    ring_->receive.advance(returned);
     io_uring_cq_advance(&ring, seen);
     if (seen == 0 || dropped_) return;
   }

@@ -3,10 +3,19 @@
 // load generator, which shares the server's cores, takes as little of them
 // as it can. Each socket has a multishot receive into a ring of provided
 // buffers; the ring defers its work to this thread (DEFER_TASKRUN), so the
-// reads of a whole burst happen in one system call, and an eventfd that the
-// event loop watches says when there is work. (An epoll set and one recv per
-// readable socket took about a third more CPU per frame.) Needs io_uring
-// (Linux 6.1 or later): without it open() fails with the reason.
+// reads of a whole burst happen in one system call. (An epoll set and one
+// recv per readable socket took about a third more CPU per frame.) Needs
+// io_uring (Linux 6.1 or later): without it open() fails with the reason.
+//
+// How the reader waits for frames:
+//  - poll: the event loop never sleeps; it takes the ring's completions
+//    between its other handlers. One core stays busy, but no frame waits for
+//    the reader to wake up: 500 phones each have a CPU of their own, where
+//    one thread that sleeps between frames delays every frame behind it by
+//    its wake-ups (bench/machine.sh's fan-out floor shows how much, with no
+//    server at all).
+//  - block: the event loop sleeps until an eventfd that the ring signals
+//    says there is work; less CPU, and the wake-ups count in the latency.
 //
 // open() connects, upgrades (HTTP/1.1, RFC 6455) and subscribes each
 // connection in turn, blocking, each step bounded by the timeout, and keeps
@@ -31,7 +40,8 @@ namespace wsload {
 
 class RawSubscribers {
  public:
-  RawSubscribers(boost::asio::io_context& io, FrameSink frames, CloseSink closes);
+  // `poll`: how the reader waits (see above).
+  RawSubscribers(boost::asio::io_context& io, FrameSink frames, CloseSink closes, bool poll);
   ~RawSubscribers();
   RawSubscribers(const RawSubscribers&) = delete;
   RawSubscribers& operator=(const RawSubscribers&) = delete;
@@ -64,6 +74,7 @@ class RawSubscribers {
   std::string open_one(const Server& server, const ConnSpec& spec, int spread, Millis timeout,
                        Conn& conn);
   void wait();
+  void poll();
   // Takes every completed receive.
   void drain();
   void received(std::size_t k, std::string_view got);
@@ -79,7 +90,9 @@ class RawSubscribers {
   std::vector<Conn> conns_;
   std::unique_ptr<Ring> ring_;
   boost::asio::posix::stream_descriptor event_watch_;  // the ring's eventfd
+  const bool polling_;
   bool dropped_ = false;
+  std::shared_ptr<int> alive_ = std::make_shared<int>(0);  // for handlers posted by poll()
 };
 
 }  // namespace wsload
