@@ -4,9 +4,11 @@
 # connections are held by load generators on the same machine as the server —
 # they share its cores:
 #   fanout, throughput  tr_wsload, a C++ client (bench/wsload/, built with the
-#                       release preset; Beast for senders, bare sockets and epoll
-#                       for the fan-out's subscribers), so that reading 50,000
-#                       frames/s does not starve the server; `BENCH_ARGS="--client node"`
+#                       release preset; Beast for senders, bare sockets read
+#                       through io_uring for the fan-out's subscribers), so that
+#                       reading 50,000 frames/s does not starve the server; the
+#                       subscribers' thread polls (a core busy for the run) unless
+#                       `BENCH_ARGS="--readers block"`; `BENCH_ARGS="--client node"`
 #                       runs them in Node instead, as before, for comparison
 #   idle, catchup       Node processes with npm `ws` (bench/ws/worker.mjs)
 # A fresh server (Release build, temporary data folder) per scenario. Each
