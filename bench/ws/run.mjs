@@ -18,9 +18,10 @@
 //       TR_WSLOAD_BINARY): the sender in one process, the subscribers split
 //       over --cppProcs processes (default 1); the throughput senders over
 //       --cppTpProcs. Its subscribers read bare sockets through io_uring:
-//       about 0.25–0.3 core for the full fan-out (50,000 frames/s), where an
-//       epoll set took 0.4, Node's workers 0.9 and Beast's reads 0.5 — CPU the
-//       server gets back.
+//       reading the full fan-out (50,000 frames/s) takes about 0.25–0.3 core
+//       (measured with --readers block), where an epoll set took 0.4, Node's
+//       workers 0.9 and Beast's reads 0.5. With --readers poll the thread
+//       spins between frames on the rest of that core.
 //       One receiving process keeps up; a second one only adds a runnable
 //       process that competes with the server for the two cores.
 //       --readers poll (default): the subscribers' thread polls its ring and
