@@ -23,7 +23,7 @@
 namespace probes {
 namespace {
 
-constexpr std::size_t kFrameBytes = 320;  // about a chat message's event frame
+constexpr std::size_t kFrameBytes = kFloorFrameBytes;
 constexpr unsigned kWritesPerCall = 16;   // as the server's SendBatch
 
 // Both ends of `count` loopback TCP connections, TCP_NODELAY as the server's.

@@ -13,9 +13,13 @@
 // measure.
 #include "probe_stats.hpp"
 
+#include <cstddef>
+
 namespace probes {
 
-// `rounds` rounds, `gap_us` apart, of one 320-byte frame to each of
+constexpr std::size_t kFloorFrameBytes = 320;  // about a chat message's event frame
+
+// `rounds` rounds, `gap_us` apart, of one kFloorFrameBytes frame to each of
 // `connections` connections; `poll`: the reader never sleeps. Stops the
 // probes (fail) if io_uring or the sockets cannot be set up, or a frame
 // goes missing.

@@ -128,10 +128,13 @@ int main(int argc, char** argv) {
     row("32 KiB overwrite + fdatasync, disk idle " + std::to_string(gap / 1000) + " ms",
         sync_latency(argv[1], gap, 200));
   }
+  constexpr int kConnections = 500, kRounds = 300, kGapUs = 10000;
   for (const bool poll : {true, false}) {
-    row(std::string("fan-out floor: a 320-byte frame to each of 500 loopback connections, ") +
-            "100 rounds/s, the reader " + (poll ? "polling" : "blocking"),
-        fanout_floor(500, 300, 10000, poll));
+    row("fan-out floor: a " + std::to_string(kFloorFrameBytes) + "-byte frame to each of " +
+            std::to_string(kConnections) + " loopback connections, " +
+            std::to_string(1'000'000 / kGapUs) + " rounds/s, the reader " +
+            (poll ? "polling" : "blocking"),
+        fanout_floor(kConnections, kRounds, kGapUs, poll));
   }
   return 0;
 }
